@@ -1,0 +1,18 @@
+# alpha-bridge workflow. Targets: see README ("Targets"). Config: config/config.yaml,
+# validated against workflow/schemas/config.schema.yaml before any job runs.
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+
+configfile: "config/config.yaml"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/fig2.smk"
+
+
+rule all:
+    default_target: True
+    input:
+        "results/figures/fig2.pdf",

@@ -1,0 +1,5 @@
+import sys
+
+from alphabridge.cli import main
+
+sys.exit(main())

@@ -1,0 +1,104 @@
+"""Configuration: JSON-schema validation with messages that name the offending key, and the
+dataclass views of each config slice that the library functions take."""
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+
+class ConfigError(ValueError):
+    """A configuration value is invalid; the message names every offending key."""
+
+
+def _key(path) -> str:
+    out = ""
+    for p in path:
+        out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else str(p))
+    return out or "<top level>"
+
+
+def _describe(err: jsonschema.ValidationError) -> list[str]:
+    where = _key(err.absolute_path)
+    if err.validator == "additionalProperties":
+        allowed = sorted(err.schema.get("properties", {}))
+        extra = sorted(set(err.instance) - set(allowed))
+        prefix = "" if where == "<top level>" else where + "."
+        return [f"config key '{prefix}{k}': unknown key (allowed here: {', '.join(allowed)})" for k in extra]
+    if err.validator == "required":
+        missing = err.message.split("'")[1] if "'" in err.message else err.message
+        prefix = "" if where == "<top level>" else where + "."
+        return [f"config key '{prefix}{missing}': missing"]
+    return [f"config key '{where}': {err.message}"]
+
+
+def load_schema(path: str | Path) -> dict:
+    return yaml.safe_load(Path(path).read_text())
+
+
+def validate_config(config: dict, *, schema: dict) -> dict:
+    """Raise ConfigError naming every bad key; return the config unchanged when valid."""
+    validator = jsonschema.Draft202012Validator(schema)
+    problems: list[str] = []
+    for err in sorted(validator.iter_errors(config), key=lambda e: list(map(str, e.absolute_path))):
+        problems.extend(_describe(err))
+    if problems:
+        raise ConfigError("invalid configuration:\n  " + "\n  ".join(problems))
+    return config
+
+
+def deep_merge(base: dict, override: dict) -> dict:
+    """Snakemake's --configfile semantics: nested dicts merge, everything else replaces."""
+    out = dict(base)
+    for k, v in override.items():
+        out[k] = deep_merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+    return out
+
+
+def load_config_files(paths: list[str | Path]) -> dict:
+    cfg: dict = {}
+    for p in paths:
+        cfg = deep_merge(cfg, yaml.safe_load(Path(p).read_text()) or {})
+    return cfg
+
+
+# --- dataclass views -------------------------------------------------------------------------
+
+@dataclasses.dataclass(frozen=True)
+class GammaConfig:
+    kind: str = "sigmoid"
+    c: float = 10.0
+    d: float = -5.0
+
+
+@dataclasses.dataclass(frozen=True)
+class Fig2Config:
+    mu: float
+    sigma: float
+    alphas: tuple[float, ...]
+    trials: int
+    seed: int
+
+
+def from_dict(cls, data: dict[str, Any]):
+    """Build a dataclass from a (validated) config slice; lists become tuples."""
+    names = {f.name for f in dataclasses.fields(cls)}
+    unknown = set(data) - names
+    if unknown:
+        raise ConfigError(f"{cls.__name__}: unknown key(s) {sorted(unknown)}")
+    return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items()})
+
+
+def parse_json_arg(text: str) -> dict:
+    """The CLI receives config slices as JSON from the rules."""
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise ConfigError(f"--config-json is not valid JSON: {e}") from e
+    if not isinstance(value, dict):
+        raise ConfigError("--config-json must be a JSON object")
+    return value

@@ -1,0 +1,1 @@
+"""Experiment drivers: config dataclass in, tidy pandas table out."""

@@ -1,0 +1,35 @@
+"""Render Fig. 2: variance of F, R and combined vs alpha, one panel per parameter."""
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+
+STYLE = {"F": ("tab:blue", "o"), "R": ("tab:orange", "s"), "combined": ("tab:green", "^")}
+LABEL = {"F": r"$\nabla D^F_\alpha$ (10)", "R": r"$\nabla D^R_\alpha$ (11)", "combined": "combined (12)"}
+
+
+def plot_fig2(table: pd.DataFrame, *, exact: pd.DataFrame | None = None, title: str = ""):
+    """Markers: sample variance from the CSV. Thin lines (optional): quadrature variance."""
+    fig, axes = plt.subplots(1, 2, figsize=(7.0, 2.8), sharex=True)
+    for ax, param in zip(axes, ("mu", "sigma")):
+        sub = table[table.param == param]
+        for name, (color, marker) in STYLE.items():
+            s = sub[sub.estimator == name].sort_values("alpha")
+            ax.plot(s.alpha, s["var"], marker=marker, ms=3.5, lw=1.2, color=color, label=LABEL[name])
+            if exact is not None:
+                e = exact[(exact.param == param) & (exact.estimator == name)].sort_values("alpha")
+                ax.plot(e.alpha, e.exact_var, ls=":", lw=1.0, color=color)
+        ax.set_yscale("log")
+        ax.set_xlabel(r"$\alpha$")
+        ax.set_title(rf"gradient wrt $\{param}$", fontsize=10)
+        ax.grid(alpha=0.3, which="both", lw=0.4)
+    axes[0].set_ylabel("MC variance (1 sample)")
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="upper center", ncol=3, fontsize=8, frameon=False, bbox_to_anchor=(0.5, 1.08))
+    if title:
+        fig.suptitle(title, y=-0.02, fontsize=8)
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,30 @@
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SNAKEMAKE = [sys.executable, "-m", "snakemake"]
+
+
+@pytest.fixture
+def repo_copy(tmp_path):
+    """A copy of the tracked workflow in a temp dir, so real runs never touch the checkout's results/."""
+    dst = tmp_path / "repo"
+    for name in ("Snakefile", "workflow", "config", "profiles", "src", "envs"):
+        src = REPO / name
+        if src.is_dir():
+            shutil.copytree(src, dst / name, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+        else:
+            dst.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, dst / name)
+    return dst
+
+
+def run_snakemake(args, *, cwd, check=True):
+    proc = subprocess.run(SNAKEMAKE + list(args), cwd=cwd, capture_output=True, text=True)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"snakemake {' '.join(args)} failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}")
+    return proc

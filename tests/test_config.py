@@ -1,0 +1,62 @@
+"""Bad configs are rejected before any job runs, with the offending key named."""
+from pathlib import Path
+
+import pytest
+import yaml
+
+from alphabridge.config import ConfigError, deep_merge, load_config_files, load_schema, validate_config
+from conftest import REPO, run_snakemake
+
+SCHEMA = load_schema(REPO / "workflow/schemas/config.schema.yaml")
+BASE = load_config_files([REPO / "config/config.yaml"])
+
+# (override, key that must be named)
+BAD = [
+    ({"fig2": {"typo": 1}}, "fig2.typo"),
+    ({"fig2x": {}}, "fig2x"),
+    ({"fig2": {"trials": "many"}}, "fig2.trials"),
+    ({"fig2": {"mu": "one"}}, "fig2.mu"),
+    ({"fig2": {"trials": 2.5}}, "fig2.trials"),
+    ({"fig2": {"alphas": [0.5, 1.0]}}, "fig2.alphas[1]"),
+    ({"fig2": {"alphas": [0.0]}}, "fig2.alphas[0]"),
+    ({"fig2": {"alphas": [0.2, -0.1]}}, "fig2.alphas[1]"),
+    ({"fig2": {"trials": 1}}, "fig2.trials"),
+    ({"fig2": {"sigma": 0}}, "fig2.sigma"),
+    ({"fig2": {"sigma": -1.5}}, "fig2.sigma"),
+    ({"gamma": {"kind": "cosine"}}, "gamma.kind"),
+    ({"gamma": {"c": -2.0}}, "gamma.c"),
+    ({"device": "tpu"}, "device"),
+]
+
+
+def test_default_and_smoke_configs_are_valid():
+    validate_config(BASE, schema=SCHEMA)
+    validate_config(load_config_files([REPO / "config/config.yaml", REPO / "config/smoke.yaml"]), schema=SCHEMA)
+
+
+@pytest.mark.parametrize("override,key", BAD, ids=[k for _, k in BAD])
+def test_bad_config_names_key(override, key):
+    with pytest.raises(ConfigError) as info:
+        validate_config(deep_merge(BASE, override), schema=SCHEMA)
+    assert f"'{key}'" in str(info.value)
+
+
+def test_missing_key_is_named():
+    cfg = deep_merge(BASE, {})
+    cfg["fig2"] = {k: v for k, v in cfg["fig2"].items() if k != "seed"}
+    with pytest.raises(ConfigError, match=r"'fig2\.seed': missing"):
+        validate_config(cfg, schema=SCHEMA)
+
+
+@pytest.mark.workflow
+@pytest.mark.parametrize("override,key", [BAD[0], BAD[5], BAD[8], BAD[9], BAD[11]], ids=lambda v: str(v))
+def test_snakemake_rejects_bad_config_before_jobs(repo_copy, override, key):
+    bad = repo_copy / "bad.yaml"
+    bad.write_text(yaml.safe_dump(override))
+    proc = run_snakemake(["-n", "results/figures/fig2.pdf", "--configfile", str(bad)],
+                         cwd=repo_copy, check=False)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode != 0
+    assert f"'{key}'" in out
+    assert "fig2_data" not in out.split("invalid configuration")[0] or "Job stats" not in out
+    assert not (repo_copy / "results").exists()

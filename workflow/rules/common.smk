@@ -1,0 +1,31 @@
+# Shared by every rule: config validation (before any job runs), the python that runs the
+# CLI, and the package files each rule depends on (so editing them re-runs that rule).
+import json
+import sys
+from pathlib import Path
+
+SRC = Path(workflow.basedir) / "src"
+if str(SRC) not in sys.path:  # the workflow works from a checkout even before `pip install -e .`
+    sys.path.insert(0, str(SRC))
+
+from alphabridge.config import ConfigError, load_schema, validate_config  # noqa: E402
+
+try:
+    validate_config(config, schema=load_schema(Path(workflow.basedir) / "workflow/schemas/config.schema.yaml"))
+except ConfigError as _e:
+    raise WorkflowError(str(_e)) from None
+
+# The rules run `python -m alphabridge`: the interpreter that runs snakemake (the project's
+# .venv), with the checkout's src/ on PYTHONPATH so no install step can go stale.
+PY = sys.executable
+AB = f"PYTHONPATH={SRC}${{PYTHONPATH:+:$PYTHONPATH}} {PY} -m alphabridge"
+
+
+def pkg(*names):
+    """Package files a rule depends on (paths relative to src/alphabridge)."""
+    return [f"src/alphabridge/{n}" for n in names]
+
+
+def cfg_json(*keys):
+    """The config slices a rule needs, as compact JSON (a params change re-runs the rule)."""
+    return json.dumps({k: config[k] for k in keys}, sort_keys=True, separators=(",", ":"))

@@ -1,0 +1,30 @@
+# Fig. 2: variance of the twin gradients (10), (11) and their combination (12) vs alpha.
+
+
+rule fig2_data:
+    input:
+        pkg("divergence.py", "config.py", "io.py", "cli.py", "experiments/fig2.py"),
+    output:
+        "results/fig2/variance.csv",
+    params:
+        cfg=lambda w: cfg_json("fig2", "gamma"),
+    log:
+        "logs/fig2_data.log",
+    shell:
+        "{AB} fig2-data --config-json {params.cfg:q} --out {output} 2>&1 | tee {log}"
+
+
+rule fig2_plot:
+    input:
+        csv="results/fig2/variance.csv",
+        code=pkg("divergence.py", "config.py", "io.py", "cli.py", "experiments/fig2.py", "figures/fig2.py"),
+    output:
+        pdf=report("results/figures/fig2.pdf", caption="../report/fig2.rst", category="Fig. 2"),
+        png="results/figures/fig2.png",
+    params:
+        cfg=lambda w: cfg_json("fig2", "gamma"),
+    log:
+        "logs/fig2_plot.log",
+    shell:
+        "{AB} fig2-plot --config-json {params.cfg:q} --csv {input.csv} --pdf {output.pdf} --png {output.png}"
+        " 2>&1 | tee {log}"
