@@ -10,9 +10,14 @@ configfile: "config/config.yaml"
 
 include: "workflow/rules/common.smk"
 include: "workflow/rules/fig2.smk"
+include: "workflow/rules/gaussians.smk"
 
 
 rule all:
     default_target: True
     input:
         "results/figures/fig2.pdf",
+        "results/figures/fig4.pdf",
+        "results/figures/fig3.pdf",
+        "results/figures/fig1_gaussians.pdf",
+        "results/tables/gaussians_final.csv",

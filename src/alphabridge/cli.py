@@ -11,6 +11,7 @@ from pathlib import Path
 
 from alphabridge import __version__
 from alphabridge.config import ConfigError
+from alphabridge.errors import CheckpointError, TrainingDiverged
 
 
 def _cmd_validate(args) -> None:
@@ -54,6 +55,114 @@ def _cmd_fig2_plot(args) -> None:
     save_figure(fig, args.pdf, args.png)
 
 
+def _gcfg(args) -> dict:
+    from alphabridge.config import parse_json_arg
+
+    return parse_json_arg(args.config_json)
+
+
+def _cmd_gaussians_train(args) -> None:
+    import torch
+
+    from alphabridge.experiments.gaussians import train_step
+
+    torch.set_num_threads(args.threads)
+    train_step(cfg=_gcfg(args), method=args.method, beta1=float(args.beta1), step=args.step, in_ckpt=args.inp,
+               out_ckpt=args.out, samples_out=args.samples, resume_path=args.resume, progress=not args.quiet)
+
+
+def _cmd_gaussians_metrics(args) -> None:
+    import torch
+
+    from alphabridge.experiments.gaussians_metrics import metrics_table
+    from alphabridge.io import write_csv
+
+    torch.set_num_threads(args.threads)
+    write_csv(metrics_table(samples_npz=args.samples, cfg=_gcfg(args), method=args.method, beta1_label=args.beta1),
+              args.out)
+
+
+def _cmd_gaussians_table(args) -> None:
+    import pandas as pd
+
+    from alphabridge.experiments.gaussians_metrics import final_table
+    from alphabridge.io import write_csv
+
+    write_csv(final_table([pd.read_csv(p, dtype={"beta1": str}) for p in args.metrics]), args.out)
+
+
+def _real_points(cfg: dict, n: int = 2000):
+    from alphabridge.config import from_dict
+    from alphabridge.data.gaussians import GaussiansData, make_splits
+
+    return make_splits(from_dict(GaussiansData, cfg["gaussians"]["data"]))["test"][:n].numpy()
+
+
+def _cmd_gaussians_fig3(args) -> None:
+    import numpy as np
+
+    from alphabridge.experiments.gaussians import step_and_alpha
+    from alphabridge.figures.gaussians import plot_fig3
+    from alphabridge.io import save_figure
+
+    cfg = _gcfg(args)
+    g = cfg["gaussians"]
+    samples = {}
+    for method, path in zip(args.methods, args.samples):
+        with np.load(path) as npz:
+            samples[method] = {it: npz[f"it{it}"] for it in g["fig3"]["iterations"]}
+    fig = plot_fig3(samples, real=_real_points(cfg), iterations=g["fig3"]["iterations"], beta1=args.beta1,
+                    step_of=lambda m, it: step_and_alpha(it, g, method=m)[0])
+    save_figure(fig, args.pdf, args.png)
+
+
+def _cmd_gaussians_fig4(args) -> None:
+    import pandas as pd
+
+    from alphabridge.figures.gaussians import plot_fig4
+    from alphabridge.io import save_figure
+
+    g = _gcfg(args)["gaussians"]
+    metrics = pd.concat([pd.read_csv(p, dtype={"beta1": str}) for p in args.metrics])
+    ab = g["alpha_bridge"]
+    bounds = (ab["step1_iters"], ab["step1_iters"] + ab["step2_iters"]) if "alpha_bridge" in g["methods"] else ()
+    save_figure(plot_fig4(metrics, beta1s=[str(b) for b in g["beta1s"]], boundaries=bounds), args.pdf, args.png)
+
+
+def _cmd_gaussians_fig1_data(args) -> None:
+    import torch
+
+    from alphabridge.experiments.gaussians import forgetting_demo
+
+    torch.set_num_threads(args.threads)
+    forgetting_demo(cfg=_gcfg(args), step1_ckpt=args.step1, out_npz=args.out)
+
+
+def _cmd_gaussians_fig1(args) -> None:
+    import numpy as np
+    import torch
+
+    from alphabridge.figures.gaussians import plot_fig1
+    from alphabridge.io import save_figure
+    from alphabridge.metrics.gaussians import mode_coverage
+
+    cfg = _gcfg(args)
+    g = cfg["gaussians"]
+    from alphabridge.data.gaussians import grid_means
+
+    means = grid_means(g["data"]["grid"])
+
+    def scores(x):
+        modes, hq = mode_coverage(torch.from_numpy(x), means=means, std=g["data"]["std"], n_std=g["eval"]["hq_std"])
+        return f"{modes} modes, HQ {hq:.2f}"
+
+    with np.load(args.demo) as npz:
+        demo = {k: npz[k] for k in npz.files}
+    fig = plot_fig1(demo, real=_real_points(cfg), snapshots=g["fig1"]["snapshots"],
+                    start=g["alpha_bridge"]["step1_iters"], scores=scores)
+    save_figure(fig, args.pdf, args.png)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="python -m alphabridge",
@@ -80,6 +189,55 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--pdf", required=True, type=Path)
     f.add_argument("--png", required=True, type=Path)
     f.set_defaults(func=_cmd_fig2_plot)
+
+    gj = dict(required=True, help="config as JSON with keys 'device', 'gamma', 'gaussians' (the rule passes it)")
+
+    def add(name, func, help_):
+        sp = sub.add_parser(name, help=help_, description=help_)
+        sp.add_argument("--config-json", **gj)
+        sp.set_defaults(func=func)
+        return sp
+
+    t = add("gaussians-train", _cmd_gaussians_train,
+            "25-Gaussians: train one Step of alpha-Bridge (I, II, III) or a whole baseline run (step '-')")
+    t.add_argument("--method", required=True, choices=["alpha_bridge", "rkl_gp", "rkl_sn"])
+    t.add_argument("--beta1", required=True, help="Adam beta1, as written in the config (e.g. 0.5)")
+    t.add_argument("--step", required=True, choices=["I", "II", "III", "-"])
+    t.add_argument("--in", dest="inp", type=Path, help="checkpoint of the previous Step (Steps II, III)")
+    t.add_argument("--out", required=True, type=Path, help="checkpoint written at the end of this Step")
+    t.add_argument("--samples", type=Path, help="write samples.npz (it{iteration} -> [trials, n, 2]) too")
+    t.add_argument("--resume", type=Path, help="resume-state file, saved every gaussians.save_every iterations")
+    t.add_argument("--threads", type=int, default=1, help="torch CPU threads")
+    t.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    m = add("gaussians-metrics", _cmd_gaussians_metrics, "25-Gaussians: IS, KDE-LL, modes from samples.npz -> CSV")
+    m.add_argument("--method", required=True)
+    m.add_argument("--beta1", required=True)
+    m.add_argument("--samples", required=True, type=Path)
+    m.add_argument("--out", required=True, type=Path)
+    m.add_argument("--threads", type=int, default=1)
+
+    tb = sub.add_parser("gaussians-table", help="25-Gaussians: final mean/std per method and beta1 -> CSV")
+    tb.add_argument("--metrics", required=True, nargs="+", type=Path)
+    tb.add_argument("--out", required=True, type=Path)
+    tb.set_defaults(func=_cmd_gaussians_table)
+
+    f3 = add("gaussians-fig3", _cmd_gaussians_fig3, "Fig. 3: samples of each method at gaussians.fig3.iterations")
+    f3.add_argument("--methods", required=True, nargs="+")
+    f3.add_argument("--samples", required=True, nargs="+", type=Path, help="samples.npz per method, same order")
+    f3.add_argument("--beta1", required=True)
+    f4 = add("gaussians-fig4", _cmd_gaussians_fig4, "Fig. 4: IS and KDE-LL vs iteration, mean +- std over trials")
+    f4.add_argument("--metrics", required=True, nargs="+", type=Path)
+    fd = add("gaussians-fig1-data", _cmd_gaussians_fig1_data,
+             "Fig. 1 data: reverse-KL fine-tuning vs alpha-Bridge from the Step I checkpoint")
+    fd.add_argument("--step1", required=True, type=Path)
+    fd.add_argument("--out", required=True, type=Path)
+    fd.add_argument("--threads", type=int, default=1)
+    f1 = add("gaussians-fig1", _cmd_gaussians_fig1, "Fig. 1 (25-Gaussians): render the forgetting demo")
+    f1.add_argument("--demo", required=True, type=Path)
+    for sp in (f3, f4, f1):
+        sp.add_argument("--pdf", required=True, type=Path)
+        sp.add_argument("--png", required=True, type=Path)
     return p
 
 
@@ -87,7 +245,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         args.func(args)
-    except ConfigError as e:
-        print(f"alphabridge {args.command}: {e}", file=sys.stderr)
+    except (ConfigError, CheckpointError, TrainingDiverged) as e:
+        print(f"alphabridge {args.command}: error: {e}", file=sys.stderr)
         return 2
     return 0

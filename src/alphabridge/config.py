@@ -46,9 +46,53 @@ def validate_config(config: dict, *, schema: dict) -> dict:
     problems: list[str] = []
     for err in sorted(validator.iter_errors(config), key=lambda e: list(map(str, e.absolute_path))):
         problems.extend(_describe(err))
+    if not problems:
+        problems = semantic_problems(config)
     if problems:
         raise ConfigError("invalid configuration:\n  " + "\n  ".join(problems))
     return config
+
+
+def _total_iters(g: dict, method: str) -> int:
+    if method == "alpha_bridge":
+        ab = g["alpha_bridge"]
+        return ab["step1_iters"] + ab["step2_iters"] + ab["step3_iters"]
+    return g[method]["iters"]
+
+
+def saved_iterations(g: dict, method: str) -> set[int]:
+    """Iterations at which a 25-Gaussians run saves samples: every eval.every, and each Step's end."""
+    total, every = _total_iters(g, method), g["eval"]["every"]
+    out = set(range(every, total + 1, every)) | {total}
+    if method == "alpha_bridge":
+        ab = g["alpha_bridge"]
+        out |= {ab["step1_iters"], ab["step1_iters"] + ab["step2_iters"]}
+    return out
+
+
+def semantic_problems(config: dict) -> list[str]:
+    """Checks that need more than one key (run only on a schema-valid config)."""
+    g = config.get("gaussians")
+    if g is None:
+        return []
+    out = []
+    for i, it in enumerate(g["fig3"]["iterations"]):
+        missing = [m for m in g["methods"] if it not in saved_iterations(g, m)]
+        if missing:
+            out.append(f"config key 'gaussians.fig3.iterations[{i}]': {it} is not a saved iteration of {missing} "
+                       f"(samples are saved every gaussians.eval.every = {g['eval']['every']} and at each Step's end)")
+    for key in ("fig1", "fig3"):
+        if g[key]["beta1"] not in g["beta1s"]:
+            out.append(f"config key 'gaussians.{key}.beta1': {g[key]['beta1']} is not one of gaussians.beta1s {g['beta1s']}")
+    for i, k in enumerate(g["fig1"]["snapshots"]):
+        if k > g["fig1"]["finetune_iters"]:
+            out.append(f"config key 'gaussians.fig1.snapshots[{i}]': {k} > gaussians.fig1.finetune_iters")
+    shortest = min(_total_iters(g, m) for m in g["methods"])
+    if g["save_every"] > shortest:
+        out.append(f"config key 'gaussians.save_every': {g['save_every']} exceeds the shortest run ({shortest} iterations)")
+    if g["eval"]["every"] > shortest:
+        out.append(f"config key 'gaussians.eval.every': {g['eval']['every']} exceeds the shortest run ({shortest} iterations)")
+    return out
 
 
 def deep_merge(base: dict, override: dict) -> dict:

@@ -29,3 +29,15 @@ def pkg(*names):
 def cfg_json(*keys):
     """The config slices a rule needs, as compact JSON (a params change re-runs the rule)."""
     return json.dumps({k: config[k] for k in keys}, sort_keys=True, separators=(",", ":"))
+
+
+def _gpu_jobs():
+    """1 when training runs on a GPU (so the profile's gpu=1 limit keeps jobs off one card)."""
+    import shutil
+
+    if config["device"] == "cpu":
+        return 0
+    return 1 if config["device"] == "cuda" or shutil.which("nvidia-smi") else 0
+
+
+GPU = _gpu_jobs()

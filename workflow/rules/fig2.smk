@@ -3,7 +3,7 @@
 
 rule fig2_data:
     input:
-        pkg("divergence.py", "config.py", "io.py", "cli.py", "experiments/fig2.py"),
+        pkg("divergence.py", "config.py", "io.py", "experiments/fig2.py"),
     output:
         "results/fig2/variance.csv",
     params:
@@ -17,7 +17,7 @@ rule fig2_data:
 rule fig2_plot:
     input:
         csv="results/fig2/variance.csv",
-        code=pkg("divergence.py", "config.py", "io.py", "cli.py", "experiments/fig2.py", "figures/fig2.py"),
+        code=pkg("divergence.py", "config.py", "io.py", "experiments/fig2.py", "figures/fig2.py"),
     output:
         pdf=report("results/figures/fig2.pdf", caption="../report/fig2.rst", category="Fig. 2"),
         png="results/figures/fig2.png",

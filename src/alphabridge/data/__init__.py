@@ -1,0 +1,1 @@
+"""Datasets: each module builds real train / validation / test draws from its config."""

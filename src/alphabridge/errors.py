@@ -1,0 +1,10 @@
+"""Errors a user should see as one clear line (the CLI prints them without a traceback).
+Kept free of heavy imports so `python -m alphabridge --help` stays fast."""
+
+
+class CheckpointError(RuntimeError):
+    """A checkpoint file is missing, truncated, foreign or from another config."""
+
+
+class TrainingDiverged(RuntimeError):
+    """A loss became NaN or infinite; the message names the Step and iteration."""

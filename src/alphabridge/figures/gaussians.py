@@ -1,0 +1,78 @@
+"""25-Gaussians figures: Fig. 3 (samples along training), Fig. 4 (IS and KDE-LL curves), Fig. 1
+(forgetting demo). Inputs are saved samples and metrics tables; nothing is computed from models."""
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+LABELS = {"alpha_bridge": "α-Bridge", "rkl_gp": "RKL-GP", "rkl_sn": "RKL-SN"}
+COLORS = {"alpha_bridge": "tab:red", "rkl_gp": "tab:blue", "rkl_sn": "tab:green"}
+LIM = 5.5
+
+
+def _scatter(ax, real, fake, title):
+    ax.scatter(real[:, 0], real[:, 1], s=1.5, c="tab:red", alpha=0.35, linewidths=0, rasterized=True)
+    ax.scatter(fake[:, 0], fake[:, 1], s=1.5, c="tab:blue", alpha=0.6, linewidths=0, rasterized=True)
+    ax.set_xlim(-LIM, LIM)
+    ax.set_ylim(-LIM, LIM)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_aspect("equal")
+    ax.set_title(title, fontsize=7)
+
+
+def plot_fig3(samples: dict[str, dict[int, np.ndarray]], *, real: np.ndarray, iterations, trial: int = 0,
+              step_of=None, beta1=None):
+    """Rows = methods, columns = iterations; real data red, trial `trial`'s samples blue."""
+    methods = list(samples)
+    fig, axes = plt.subplots(len(methods), len(iterations), figsize=(1.45 * len(iterations), 1.5 * len(methods)),
+                             squeeze=False)
+    for r, m in enumerate(methods):
+        for c, it in enumerate(iterations):
+            step = f" ({step_of(m, it)})" if step_of and step_of(m, it) != "-" else ""
+            _scatter(axes[r, c], real, samples[m][it][trial], f"{it / 1000:g}K{step}" if it >= 1000 else f"{it}{step}")
+        axes[r, 0].set_ylabel(LABELS.get(m, m), fontsize=8)
+    fig.suptitle(f"25-Gaussians samples (trial {trial}" + (f", β1 = {beta1}" if beta1 is not None else "") + ")",
+                 fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def plot_fig4(metrics: pd.DataFrame, *, beta1s, boundaries=()):
+    """(a)-(d): IS and KDE-LL vs iteration per beta1; mean +- std over trials; Step boundaries dashed."""
+    fig, axes = plt.subplots(len(beta1s), 2, figsize=(7.0, 2.5 * len(beta1s)), squeeze=False)
+    letters = iter("abcdefghijklmnop")
+    for r, b1 in enumerate(beta1s):
+        for c, (col, name) in enumerate((("inception_score", "Inception score"), ("kde_loglik", "KDE log-likelihood"))):
+            ax = axes[r, c]
+            for m, df in metrics[metrics.beta1.astype(str) == str(b1)].groupby("method", sort=False):
+                g = df.groupby("iteration")[col]
+                mean, std = g.mean(), g.std(ddof=1).fillna(0.0)
+                ax.plot(mean.index, mean.values, color=COLORS.get(m), lw=1.3, label=LABELS.get(m, m))
+                ax.fill_between(mean.index, mean - std, mean + std, color=COLORS.get(m), alpha=0.2, lw=0)
+            for b in boundaries:
+                ax.axvline(b, color="0.4", ls="--", lw=0.8)
+            ax.set_title(f"({next(letters)}) {name}, β1 = {b1}", fontsize=9)
+            ax.set_xlabel("iteration")
+            ax.grid(alpha=0.3, lw=0.4)
+    axes[0, 0].legend(fontsize=7, loc="lower right")
+    fig.tight_layout()
+    return fig
+
+
+def plot_fig1(demo: dict[str, np.ndarray], *, real: np.ndarray, snapshots, start: int, trial: int = 0, scores=None):
+    """Top: plain reverse-KL fine-tuning from the ML model; bottom: alpha-Bridge from the same start."""
+    rows = (("rkl", "reverse-KL GAN\nfrom the ML model"), ("bridge", "α-Bridge (Step II)\nfrom the ML model"))
+    fig, axes = plt.subplots(2, len(snapshots), figsize=(1.6 * len(snapshots), 3.4), squeeze=False)
+    for r, (key, label) in enumerate(rows):
+        for c, k in enumerate(snapshots):
+            x = demo[f"{key}_it{k}"][trial]
+            extra = f"\n{scores(x)}" if scores else ""
+            _scatter(axes[r, c], real, x, f"+{k} it (iteration {start + k}){extra}")
+        axes[r, 0].set_ylabel(label, fontsize=7)
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,1 @@
+"""Metrics computed from saved samples (never during training, so a metrics change never retrains)."""

@@ -1,0 +1,1 @@
+"""Models. `batched` holds T independent parameter sets (one per trial/seed) in one module."""

@@ -1,0 +1,88 @@
+"""Training objectives (paper eqs. 3, 4, 7, 16). Every loss is a per-trial batch mean summed
+over the trial axis, so that each trial's parameters receive exactly their own gradient."""
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import torch
+from torch.nn import functional as F
+
+
+def discriminator_loss(f_real: torch.Tensor, f_fake: torch.Tensor) -> torch.Tensor:
+    """GAN cross-entropy (4), minimised by beta: -log sig(f(x_real)) - log(1 - sig(f(x_fake))).
+    Its optimum is f*(x) = log q(x) - log p(x)."""
+    return (F.softplus(-f_real).mean(dim=(1, 2)) + F.softplus(f_fake).mean(dim=(1, 2))).sum()
+
+
+def gradient_penalty(disc, real: torch.Tensor, fake: torch.Tensor, eps: torch.Tensor) -> torch.Tensor:
+    """WGAN-GP penalty E[(|grad_x f(x_hat)| - 1)^2] at x_hat = eps real + (1 - eps) fake
+    (Gulrajani et al. 2017), added to (4) with a weight."""
+    x_hat = (eps * real + (1 - eps) * fake).detach().requires_grad_(True)
+    (grad,) = torch.autograd.grad(disc(x_hat).sum(), x_hat, create_graph=True)
+    return ((grad.norm(dim=-1) - 1) ** 2).mean(dim=1).sum()
+
+
+def reverse_kl_generator_loss(f_fake: torch.Tensor) -> torch.Tensor:
+    """Eq. (7): minimising -E f(G(z)) is the reverse-KL gradient, since f* = log q/p."""
+    return (-f_fake).mean(dim=(1, 2)).sum()
+
+
+def gaussian_kl_std_normal(mean: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
+    """KL(N(mean, exp(logvar)) || N(0, I)) per sample, [T, B]."""
+    return 0.5 * (mean**2 + logvar.exp() - 1 - logvar).sum(-1)
+
+
+def recon_nll(x: torch.Tensor, x_mean: torch.Tensor, *, sigma: float) -> torch.Tensor:
+    """-log N(x | x_mean, sigma^2 I) per sample, [T, B] (the surrogate p~_theta(x|z) of eq. 13)."""
+    d = x.shape[-1]
+    return ((x - x_mean) ** 2).sum(-1) / (2 * sigma**2) + d * (math.log(sigma) + 0.5 * math.log(2 * math.pi))
+
+
+def negative_elbo(x, *, gen, enc, sigma: float, eps: torch.Tensor) -> torch.Tensor:
+    """-ELBO (3) of the Gaussian-decoder surrogate: a VAE whose decoder mean is G, variance sigma^2."""
+    mean, logvar = enc(x)
+    z = mean + torch.exp(0.5 * logvar) * eps
+    return (recon_nll(x, gen(z), sigma=sigma) + gaussian_kl_std_normal(mean, logvar)).mean(dim=1).sum()
+
+
+@dataclasses.dataclass(frozen=True)
+class WeightOptions:
+    """Stabilisation of the importance weights in (16); both off is the paper's estimator."""
+
+    clamp_logw: float | None = None  # clamp |log w| to this value (biased, bounded)
+    self_normalize: bool = False  # divide w by its per-trial batch mean (biased, scale-free)
+
+
+def importance_weights(logw: torch.Tensor, opts: WeightOptions) -> torch.Tensor:
+    """exp(log w), detached, computed from the log so overflow is visible (inf) rather than silent."""
+    logw = logw.detach()
+    if opts.clamp_logw is not None:
+        logw = logw.clamp(-opts.clamp_logw, opts.clamp_logw)
+    if opts.self_normalize:
+        return torch.softmax(logw, dim=1) * logw.shape[1]  # w / mean(w), per trial
+    return torch.exp(logw)
+
+
+def alpha_bridge_generator_loss(
+    *, x_real, z_post, z_prior, gen, disc, alpha: float, gamma: float, sigma: float, weights: WeightOptions
+) -> tuple[torch.Tensor, dict]:
+    """Surrogate (16) whose theta-gradient is the combined estimator (15):
+
+    (1-g)/(1-a) mean_{x~q, z~q_phi(z|x)}[ w_F(x) |x - G(z)|^2 / 2s^2 ] + g mean_{z~p(z)}[ -w_R(G(z)) f(G(z)) ]
+
+    w_F = exp(-a f(x)) = (p/q)^a and w_R = exp((1-a) f(G(z))) = (q/p)^(1-a), both stop-gradient;
+    z_post must already be detached from phi. Only the generator's gradient of this loss is used.
+    """
+    x_fake = gen(z_prior)
+    f_fake = disc(x_fake)
+    with torch.no_grad():
+        f_real = disc(x_real)
+    w_f = importance_weights(-alpha * f_real[..., 0], weights)
+    w_r = importance_weights((1 - alpha) * f_fake[..., 0], weights)
+    recon = ((x_real - gen(z_post)) ** 2).sum(-1) / (2 * sigma**2)
+    term_f = (w_f * recon).mean(dim=1).sum()
+    term_r = (-w_r * f_fake[..., 0]).mean(dim=1).sum()
+    loss = (1 - gamma) / (1 - alpha) * term_f + gamma * term_r
+    stats = {"max_abs_logw": float(torch.maximum((alpha * f_real).abs().max(), ((1 - alpha) * f_fake.detach()).abs().max()))}
+    return loss, stats
