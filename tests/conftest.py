@@ -9,9 +9,8 @@ REPO = Path(__file__).resolve().parents[1]
 SNAKEMAKE = [sys.executable, "-m", "snakemake"]
 
 
-@pytest.fixture
-def repo_copy(tmp_path):
-    """A copy of the tracked workflow in a temp dir, so real runs never touch the checkout's results/."""
+def copy_repo(tmp_path):
+    """A copy of the workflow in a temp dir, so real runs never touch the checkout's results/."""
     dst = tmp_path / "repo"
     for name in ("Snakefile", "workflow", "config", "profiles", "src", "envs"):
         src = REPO / name
@@ -21,6 +20,11 @@ def repo_copy(tmp_path):
             dst.mkdir(parents=True, exist_ok=True)
             shutil.copy2(src, dst / name)
     return dst
+
+
+@pytest.fixture
+def repo_copy(tmp_path):
+    return copy_repo(tmp_path)
 
 
 def run_snakemake(args, *, cwd, check=True):

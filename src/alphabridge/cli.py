@@ -33,8 +33,12 @@ def _cmd_fig2_data(args) -> None:
     from alphabridge.experiments.fig2 import run_fig2
     from alphabridge.io import write_csv
 
+    from alphabridge.config import parse_json_arg
+    from alphabridge.provenance import write_sidecar
+
     fig2, gamma = _fig2_slices(args.config_json)
     write_csv(run_fig2(fig2=fig2, gamma=gamma), args.out)
+    write_sidecar(args.out, config_slice=parse_json_arg(args.config_json), device="cpu")
 
 
 def _cmd_fig2_plot(args) -> None:
@@ -77,9 +81,12 @@ def _cmd_gaussians_metrics(args) -> None:
     from alphabridge.experiments.gaussians_metrics import metrics_table
     from alphabridge.io import write_csv
 
+    from alphabridge.provenance import write_sidecar
+
     torch.set_num_threads(args.threads)
-    write_csv(metrics_table(samples_npz=args.samples, cfg=_gcfg(args), method=args.method, beta1_label=args.beta1),
-              args.out)
+    cfg = _gcfg(args)
+    write_csv(metrics_table(samples_npz=args.samples, cfg=cfg, method=args.method, beta1_label=args.beta1), args.out)
+    write_sidecar(args.out, config_slice=cfg, device="cpu", inputs=[args.samples])
 
 
 def _cmd_gaussians_table(args) -> None:
@@ -88,7 +95,10 @@ def _cmd_gaussians_table(args) -> None:
     from alphabridge.experiments.gaussians_metrics import final_table
     from alphabridge.io import write_csv
 
+    from alphabridge.provenance import write_sidecar
+
     write_csv(final_table([pd.read_csv(p, dtype={"beta1": str}) for p in args.metrics]), args.out)
+    write_sidecar(args.out, config_slice={}, device="cpu", inputs=args.metrics)
 
 
 def _real_points(cfg: dict, n: int = 2000):

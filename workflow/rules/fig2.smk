@@ -3,15 +3,16 @@
 
 rule fig2_data:
     input:
-        pkg("divergence.py", "config.py", "io.py", "experiments/fig2.py"),
+        pkg("divergence.py", "config.py", "io.py", "provenance.py", "experiments/fig2.py"),
     output:
-        "results/fig2/variance.csv",
+        csv="results/fig2/variance.csv",
+        prov="results/fig2/variance.provenance.json",
     params:
         cfg=lambda w: cfg_json("fig2", "gamma"),
     log:
         "logs/fig2_data.log",
     shell:
-        "{AB} fig2-data --config-json {params.cfg:q} --out {output} 2>&1 | tee {log}"
+        "{AB} fig2-data --config-json {params.cfg:q} --out {output.csv} 2>&1 | tee {log}"
 
 
 rule fig2_plot:

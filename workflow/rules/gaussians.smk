@@ -13,7 +13,7 @@ wildcard_constraints:
 TRAIN_CODE = pkg("config.py", "io.py", "errors.py", "divergence.py", "objectives.py", "models/batched.py",
                  "data/gaussians.py", "train/loop.py", "train/checkpoint.py", "train/schedule.py",
                  "experiments/gaussians.py")
-METRIC_CODE = pkg("config.py", "io.py", "data/gaussians.py", "train/schedule.py", "experiments/gaussians.py",
+METRIC_CODE = pkg("config.py", "io.py", "provenance.py", "data/gaussians.py", "train/schedule.py", "experiments/gaussians.py",
                   "experiments/gaussians_metrics.py", "metrics/kde.py", "metrics/gaussians.py")
 FIG_CODE = pkg("config.py", "io.py", "figures/gaussians.py")
 
@@ -48,6 +48,21 @@ def baseline_json(method):
     return _dump({"device": config["device"], "gaussians": {**TRAIN_SHARED, method: G[method]}})
 
 
+def metrics_json(method):
+    """The metrics need the evaluation protocol, and for alpha_bridge the Step lengths and schedule
+    (to label each iteration's Step and alpha); nothing else."""
+    g = {"data": G["data"], "eval": G["eval"]}
+    if method == "alpha_bridge":
+        g["alpha_bridge"] = {k: G["alpha_bridge"][k] for k in ("step1_iters", "step2_iters", "step3_iters", "schedule")}
+    return _dump({"gaussians": g})
+
+
+def fig1_json():
+    ab = {k: G["alpha_bridge"][k] for k in sorted(set(AB_KEYS["I"]) | set(AB_KEYS["II"]))}
+    g = {**TRAIN_SHARED, "alpha_bridge": ab, "fig1": G["fig1"]}
+    return _dump({"device": config["device"], "gamma": config["gamma"], "gaussians": g})
+
+
 def full_json():
     return cfg_json("device", "gamma", "gaussians")
 
@@ -63,6 +78,8 @@ rule gaussians_step1:
     threads: 1
     resources:
         gpu=GPU,
+    benchmark:
+        "benchmarks/gaussians/alpha_bridge_b1_{b1}_step1.tsv"
     log:
         "logs/gaussians/alpha_bridge_b1_{b1}_step1.log",
     shell:
@@ -82,6 +99,8 @@ rule gaussians_step2:
     threads: 1
     resources:
         gpu=GPU,
+    benchmark:
+        "benchmarks/gaussians/alpha_bridge_b1_{b1}_step2.tsv"
     log:
         "logs/gaussians/alpha_bridge_b1_{b1}_step2.log",
     shell:
@@ -102,6 +121,8 @@ rule gaussians_step3:
     threads: 1
     resources:
         gpu=GPU,
+    benchmark:
+        "benchmarks/gaussians/alpha_bridge_b1_{b1}_step3.tsv"
     log:
         "logs/gaussians/alpha_bridge_b1_{b1}_step3.log",
     shell:
@@ -122,6 +143,8 @@ rule gaussians_baseline:
     threads: 1
     resources:
         gpu=GPU,
+    benchmark:
+        "benchmarks/gaussians/{baseline}_b1_{b1}.tsv"
     log:
         "logs/gaussians/{baseline}_b1_{b1}.log",
     shell:
@@ -135,16 +158,18 @@ rule gaussians_metrics:
         METRIC_CODE,
         samples=f"{GDIR}/{{method}}/b1_{{b1}}/samples.npz",
     output:
-        f"{GDIR}/{{method}}/b1_{{b1}}/metrics.csv",
+        csv=f"{GDIR}/{{method}}/b1_{{b1}}/metrics.csv",
+        prov=f"{GDIR}/{{method}}/b1_{{b1}}/metrics.provenance.json",
     params:
-        cfg=lambda w: json.dumps({"gaussians": {k: G[k] for k in ("data", "eval", "alpha_bridge")}},
-                                 sort_keys=True, separators=(",", ":")),
+        cfg=lambda w: metrics_json(w.method),
     threads: 1
+    benchmark:
+        "benchmarks/gaussians/{method}_b1_{b1}_metrics.tsv"
     log:
         "logs/gaussians/{method}_b1_{b1}_metrics.log",
     shell:
         "{AB} gaussians-metrics --config-json {params.cfg:q} --method {wildcards.method} --beta1 {wildcards.b1}"
-        " --samples {input.samples} --out {output} --threads {threads} 2>&1 | tee {log}"
+        " --samples {input.samples} --out {output.csv} --threads {threads} 2>&1 | tee {log}"
 
 
 def all_metrics():
@@ -156,11 +181,12 @@ rule gaussians_table:
         METRIC_CODE,
         metrics=all_metrics(),
     output:
-        report("results/tables/gaussians_final.csv", caption="../report/gaussians_final.rst", category="25-Gaussians"),
+        csv=report("results/tables/gaussians_final.csv", caption="../report/gaussians_final.rst", category="25-Gaussians"),
+        prov="results/tables/gaussians_final.provenance.json",
     log:
         "logs/gaussians/table.log",
     shell:
-        "{AB} gaussians-table --metrics {input.metrics} --out {output} 2>&1 | tee {log}"
+        "{AB} gaussians-table --metrics {input.metrics} --out {output.csv} 2>&1 | tee {log}"
 
 
 rule gaussians_fig4:
@@ -203,7 +229,7 @@ rule gaussians_fig1_data:
     output:
         f"{GDIR}/fig1/b1_{G['fig1']['beta1']}/demo.npz",
     params:
-        cfg=lambda w: full_json(),
+        cfg=lambda w: fig1_json(),
     threads: 1
     log:
         "logs/gaussians/fig1_data.log",

@@ -3,7 +3,7 @@
 log p(x) = logmeanexp_i(-|x - g_i|^2 / 2h^2) - (d/2) log(2 pi h^2)
 
 Squared distances are formed from direct differences (not |x|^2 + |g|^2 - 2 x.g, which loses
-~1e-3 per point in float32) and reduced with logsumexp in chunks of test points, so memory
+~1e-3 per point in float32) and reduced with a log-sum-exp in chunks of test points, so memory
 stays at chunk * N whatever the sizes.
 """
 from __future__ import annotations
@@ -14,28 +14,45 @@ import torch
 
 
 def _sq_dists(x: torch.Tensor, g: torch.Tensor) -> torch.Tensor:
-    return ((x[:, None, :] - g[None, :, :]) ** 2).sum(-1)
+    """[m, N] squared distances from direct differences, one coordinate at a time (2-D tensors
+    only: ~10x faster than broadcasting to [m, N, d] and reducing)."""
+    diff = x[:, 0:1] - g[:, 0]
+    sq = diff * diff
+    for j in range(1, x.shape[1]):
+        diff = x[:, j : j + 1] - g[:, j]
+        sq.addcmul_(diff, diff)
+    return sq
 
 
-def kde_logpdf(x: torch.Tensor, samples: torch.Tensor, *, bandwidths, chunk: int = 1024) -> torch.Tensor:
+def kde_logpdf(x: torch.Tensor, samples: torch.Tensor, *, bandwidths, chunk: int = 128) -> torch.Tensor:
     """Per-point log-density of x [M, d] under the KDE of samples [N, d], for each bandwidth.
-    Returns [len(bandwidths), M]. Distances are computed once and reused for every bandwidth."""
-    h = torch.as_tensor(bandwidths, dtype=x.dtype, device=x.device).reshape(-1, 1, 1)
+    Returns [len(bandwidths), M]. Squared distances are computed once per chunk of test points and
+    reused for every bandwidth.
+
+    The log-sum-exp is written out: shift by the nearest sample, clamp the exponent at -80, exp, sum.
+    Terms below e^-80 of the largest change the sum by < N e^-80 (relative), far below float32
+    precision, and the clamp keeps exp off its very slow underflow path (~10x faster than
+    torch.logsumexp here, where most kernel terms underflow)."""
     n, d = samples.shape
-    out = []
+    out = torch.empty(len(bandwidths), len(x), dtype=x.dtype, device=x.device)
     for start in range(0, len(x), chunk):
         sq = _sq_dists(x[start : start + chunk], samples)  # [m, N]
-        lse = torch.logsumexp(-sq[None] / (2 * h**2), dim=-1)  # [H, m]
-        out.append(lse - math.log(n) - 0.5 * d * torch.log(2 * math.pi * h[:, :, 0] ** 2))
-    return torch.cat(out, dim=1)
+        nearest = sq.amin(dim=1)
+        for k, h in enumerate(bandwidths):
+            c = 1.0 / (2.0 * float(h) ** 2)
+            total = torch.exp(((nearest[:, None] - sq) * c).clamp_(min=-80.0)).sum(dim=1)
+            out[k, start : start + chunk] = (
+                torch.log(total) - nearest * c - math.log(n) - 0.5 * d * math.log(2 * math.pi * float(h) ** 2)
+            )
+    return out
 
 
-def kde_loglik(test: torch.Tensor, samples: torch.Tensor, *, bandwidth: float, chunk: int = 1024) -> float:
+def kde_loglik(test: torch.Tensor, samples: torch.Tensor, *, bandwidth: float, chunk: int = 128) -> float:
     """Mean log-likelihood of test points under the KDE of generated samples."""
     return float(kde_logpdf(test, samples, bandwidths=[bandwidth], chunk=chunk)[0].mean())
 
 
-def select_bandwidth(val: torch.Tensor, samples: torch.Tensor, *, grid, chunk: int = 1024) -> float:
+def select_bandwidth(val: torch.Tensor, samples: torch.Tensor, *, grid, chunk: int = 128) -> float:
     """The grid bandwidth with the highest mean validation log-likelihood."""
     scores = kde_logpdf(val, samples, bandwidths=grid, chunk=chunk).mean(dim=1)
-    return float(torch.as_tensor(grid)[int(torch.argmax(scores))])
+    return float(list(grid)[int(torch.argmax(scores))])

@@ -120,7 +120,7 @@ def _apply(opt, module, loss) -> None:
 
 def _check(loss: torch.Tensor, *, what: str, seg: Segment, it: int) -> None:
     if not torch.isfinite(loss):
-        raise TrainingDiverged(f"Step {seg.name}, iteration {it}: {what} loss is {float(loss)}")
+        raise TrainingDiverged(f"Step {seg.name}, iteration {it}: {what} loss is {float(loss.detach())}")
 
 
 def _draws(state: TrainState, cfg: TrainConfig, train: torch.Tensor) -> dict:

@@ -1,0 +1,107 @@
+"""25-Gaussians through Snakemake on config/smoke.yaml: real run in a temp copy, values checked
+against the saved samples, and the re-run scope of a Step III change."""
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+import yaml
+
+from alphabridge.config import load_config_files
+from alphabridge.data.gaussians import GaussiansData, make_splits
+from alphabridge.metrics.gaussians import evaluate_samples
+from alphabridge.train.schedule import alpha_at
+from conftest import REPO, run_snakemake
+
+pytestmark = pytest.mark.workflow
+TARGETS = ["results/figures/fig4.pdf", "results/figures/fig3.pdf", "results/figures/fig1_gaussians.pdf",
+           "results/tables/gaussians_final.csv"]
+COLUMNS = ["method", "beta1", "trial", "iteration", "step", "alpha", "inception_score", "kde_loglik",
+           "kde_bandwidth", "modes_covered", "hq_fraction"]
+
+
+@pytest.fixture(scope="module")
+def smoke_run(tmp_path_factory):
+    from conftest import copy_repo
+
+    dst = copy_repo(tmp_path_factory.mktemp("gauss"))
+    run_snakemake(["--cores", "2", *TARGETS, "--configfile", "config/smoke.yaml"], cwd=dst)
+    return dst
+
+
+def test_dry_run_paper_scale_from_repo_root():
+    proc = run_snakemake(["-n", "--forceall", "results/figures/fig4.pdf"], cwd=REPO)
+    out = proc.stdout
+    for rule, n in (("gaussians_step1", 2), ("gaussians_step2", 2), ("gaussians_step3", 2),
+                    ("gaussians_baseline", 4), ("gaussians_metrics", 6), ("gaussians_fig4", 1)):
+        assert any(line.split()[:2] == [rule, str(n)] for line in out.splitlines()), (rule, out[-2000:])
+
+
+def test_outputs_and_values(smoke_run):
+    cfg = load_config_files([REPO / "config/config.yaml", REPO / "config/smoke.yaml"])
+    g = cfg["gaussians"]
+    data = make_splits(GaussiansData(**{k: tuple(v) if isinstance(v, list) else v for k, v in g["data"].items()}))
+    for name in TARGETS:
+        assert (smoke_run / name).stat().st_size > 0
+    for fig in ("fig4", "fig3", "fig1_gaussians"):
+        assert (smoke_run / f"results/figures/{fig}.png").read_bytes()[:4] == b"\x89PNG"
+    for method in g["methods"]:
+        for b1 in ("0.1", "0.5"):
+            base = smoke_run / f"results/gaussians/{method}/b1_{b1}"
+            df = pd.read_csv(base / "metrics.csv", dtype={"beta1": str})
+            assert list(df.columns) == COLUMNS
+            assert set(df.beta1) == {b1} and set(df.method) == {method}
+            with np.load(base / "samples.npz") as npz:
+                assert sorted(npz.files, key=lambda k: int(k[2:])) == [f"it{i}" for i in range(20, 121, 20)]
+                x = npz["it120"]
+                assert x.shape == (2, 200, 2) and x.dtype == np.float32 and np.isfinite(x).all()
+                # recompute one row independently of the metrics rule
+                row = df[(df.iteration == 120) & (df.trial == 1)].iloc[0]
+                m = evaluate_samples(torch.from_numpy(x[1]), means=data["means"], std=0.05, val=data["val"],
+                                     test=data["test"], bandwidths=g["eval"]["bandwidths"])
+                for k, v in m.items():
+                    assert row[k] == pytest.approx(v, rel=1e-6), k
+            assert len(df) == 2 * 6
+            assert df.inception_score.between(1, 25).all() and df.hq_fraction.between(0, 1).all()
+            if method == "alpha_bridge":
+                steps = df.drop_duplicates("iteration").set_index("iteration")
+                assert steps.step.to_dict() == {20: "I", 40: "I", 60: "II", 80: "II", 100: "III", 120: "III"}
+                assert steps.alpha[40] == 0.0 and steps.alpha[120] == 1.0
+                assert steps.alpha[60] == pytest.approx(alpha_at(19, 40))
+            else:
+                assert set(df.step) == {"-"} and df.alpha.isna().all()
+    table = pd.read_csv(smoke_run / "results/tables/gaussians_final.csv", dtype={"beta1": str})
+    assert len(table) == 6
+    ab = pd.read_csv(smoke_run / "results/gaussians/alpha_bridge/b1_0.5/metrics.csv")
+    last = ab[ab.iteration == 120]
+    row = table[(table.method == "alpha_bridge") & (table.beta1 == "0.5")].iloc[0]
+    assert row.kde_loglik_mean == pytest.approx(last.kde_loglik.mean())
+    assert row.hq_fraction_std == pytest.approx(last.hq_fraction.std(ddof=1))
+    with np.load(smoke_run / "results/gaussians/fig1/b1_0.5/demo.npz") as demo:
+        assert sorted(demo.files) == sorted(f"{r}_it{k}" for r in ("rkl", "bridge") for k in (0, 2, 4))
+        assert np.array_equal(demo["rkl_it0"], demo["bridge_it0"])  # same ML start
+        assert not np.array_equal(demo["rkl_it4"], demo["rkl_it0"])
+
+
+def _jobs(proc):
+    jobs = {}
+    for line in proc.stdout.splitlines():
+        parts = line.split()
+        if len(parts) == 2 and parts[1].isdigit() and parts[0].startswith("gaussians_"):
+            jobs[parts[0]] = int(parts[1])
+    return jobs
+
+
+def test_step3_change_reruns_only_step3_and_after(smoke_run):
+    proc = run_snakemake(["-n", *TARGETS, "--configfile", "config/smoke.yaml"], cwd=smoke_run)
+    assert "Nothing to be done" in proc.stdout + proc.stderr
+    over = smoke_run / "step3.yaml"
+    over.write_text(yaml.safe_dump({"gaussians": {"alpha_bridge": {"step3_iters": 60}}}))
+    jobs = _jobs(run_snakemake(["-n", *TARGETS, "--configfile", "config/smoke.yaml", str(over)], cwd=smoke_run))
+    assert jobs.get("gaussians_step3") == 2
+    assert "gaussians_step1" not in jobs and "gaussians_step2" not in jobs and "gaussians_baseline" not in jobs
+    assert jobs.get("gaussians_metrics") == 2 and jobs.get("gaussians_fig4") == 1
+    # a metrics-only change (KDE grid) recomputes metrics, never training
+    over.write_text(yaml.safe_dump({"gaussians": {"eval": {"bandwidths": [0.05, 0.1]}}}))
+    jobs = _jobs(run_snakemake(["-n", *TARGETS, "--configfile", "config/smoke.yaml", str(over)], cwd=smoke_run))
+    assert jobs.get("gaussians_metrics") == 6
+    assert not any(k in jobs for k in ("gaussians_step1", "gaussians_step2", "gaussians_step3", "gaussians_baseline"))
