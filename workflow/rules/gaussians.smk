@@ -75,6 +75,7 @@ rule gaussians_step1:
     params:
         cfg=lambda w: step_json("I"),
         resume=lambda w, output: output.ckpt + ".resume",
+    priority: 10  # start the sequential Step chains first: better packing on few cores
     threads: 1
     resources:
         gpu=GPU,
@@ -96,6 +97,7 @@ rule gaussians_step2:
     params:
         cfg=lambda w: step_json("II"),
         resume=lambda w, output: output.ckpt + ".resume",
+    priority: 10  # start the sequential Step chains first: better packing on few cores
     threads: 1
     resources:
         gpu=GPU,
@@ -118,6 +120,7 @@ rule gaussians_step3:
     params:
         cfg=lambda w: step_json("III"),
         resume=lambda w, output: output.ckpt + ".resume",
+    priority: 10  # start the sequential Step chains first: better packing on few cores
     threads: 1
     resources:
         gpu=GPU,

@@ -26,7 +26,7 @@ def _sq_dists(x: torch.Tensor, g: torch.Tensor) -> torch.Tensor:
 
 def kde_logpdf(x: torch.Tensor, samples: torch.Tensor, *, bandwidths, chunk: int = 128) -> torch.Tensor:
     """Per-point log-density of x [M, d] under the KDE of samples [N, d], for each bandwidth.
-    Returns [len(bandwidths), M]. Squared distances are computed once per chunk of test points and
+    Returns [len(bandwidths), M] in float64. Squared distances are computed once per chunk of test points and
     reused for every bandwidth.
 
     The log-sum-exp is written out: shift by the nearest sample, clamp the exponent at -80, exp, sum.
@@ -34,15 +34,16 @@ def kde_logpdf(x: torch.Tensor, samples: torch.Tensor, *, bandwidths, chunk: int
     precision, and the clamp keeps exp off its very slow underflow path (~10x faster than
     torch.logsumexp here, where most kernel terms underflow)."""
     n, d = samples.shape
-    out = torch.empty(len(bandwidths), len(x), dtype=x.dtype, device=x.device)
+    out = torch.empty(len(bandwidths), len(x), dtype=torch.float64, device=x.device)
     for start in range(0, len(x), chunk):
         sq = _sq_dists(x[start : start + chunk], samples)  # [m, N]
         nearest = sq.amin(dim=1)
         for k, h in enumerate(bandwidths):
             c = 1.0 / (2.0 * float(h) ** 2)
-            total = torch.exp(((nearest[:, None] - sq) * c).clamp_(min=-80.0)).sum(dim=1)
+            # float32 exponentials, float64 accumulation: the sum of N terms is where float32 loses digits
+            total = torch.exp(((nearest[:, None] - sq) * c).clamp_(min=-80.0)).sum(dim=1, dtype=torch.float64)
             out[k, start : start + chunk] = (
-                torch.log(total) - nearest * c - math.log(n) - 0.5 * d * math.log(2 * math.pi * float(h) ** 2)
+                torch.log(total) - nearest.double() * c - math.log(n) - 0.5 * d * math.log(2 * math.pi * float(h) ** 2)
             )
     return out
 
