@@ -10,6 +10,7 @@ configfile: "config/config.yaml"
 
 include: "workflow/rules/common.smk"
 include: "workflow/rules/fig2.smk"
+include: "workflow/rules/gaussians_params.smk"
 include: "workflow/rules/gaussians.smk"
 
 

@@ -26,6 +26,22 @@ BAD = [
     ({"gamma": {"kind": "cosine"}}, "gamma.kind"),
     ({"gamma": {"c": -2.0}}, "gamma.c"),
     ({"device": "tpu"}, "device"),
+    ({"gaussians": {"optim": {"lr": -1e-3}}}, "gaussians.optim.lr"),
+    ({"gaussians": {"optim": {"batch_size": 0}}}, "gaussians.optim.batch_size"),
+    ({"gaussians": {"methods": ["alpha_bridge", "wgan"]}}, "gaussians.methods[1]"),
+    ({"gaussians": {"trials": 0}}, "gaussians.trials"),
+    ({"gaussians": {"beta1s": [0.5, 1.0]}}, "gaussians.beta1s[1]"),
+    ({"gaussians": {"alpha_bridge": {"schedule": "exponential"}}}, "gaussians.alpha_bridge.schedule"),
+    ({"gaussians": {"alpha_bridge": {"d_reg": "dropout"}}}, "gaussians.alpha_bridge.d_reg"),
+    ({"gaussians": {"alpha_bridge": {"sigma": 0.0}}}, "gaussians.alpha_bridge.sigma"),
+    ({"gaussians": {"alpha_bridge": {"clamp_logw": -3}}}, "gaussians.alpha_bridge.clamp_logw"),
+    ({"gaussians": {"alpha_bridge": {"update_order": "random"}}}, "gaussians.alpha_bridge.update_order"),
+    ({"gaussians": {"save_every": 20000}}, "gaussians.save_every"),
+    ({"gaussians": {"eval": {"every": 333}}}, "gaussians.fig3.iterations[0]"),
+    ({"gaussians": {"fig1": {"snapshots": [0, 50]}}}, "gaussians.fig1.snapshots[1]"),
+    ({"gaussians": {"fig3": {"beta1": 0.9}}}, "gaussians.fig3.beta1"),
+    ({"gaussians": {"model": {"hidden": "wide"}}}, "gaussians.model.hidden"),
+    ({"gaussians": {"data": {"std": -0.05}}}, "gaussians.data.std"),
 ]
 
 

@@ -3,29 +3,47 @@
 
 rule fig2_data:
     input:
-        pkg("divergence.py", "config.py", "io.py", "provenance.py", "experiments/fig2.py"),
+        pkg(
+            "divergence.py",
+            "config.py",
+            "io.py",
+            "provenance.py",
+            "experiments/fig2.py",
+        ),
     output:
         csv="results/fig2/variance.csv",
         prov="results/fig2/variance.provenance.json",
-    params:
-        cfg=lambda w: cfg_json("fig2", "gamma"),
     log:
         "logs/fig2_data.log",
+    conda:
+        "../../envs/alphabridge.yaml"
+    params:
+        cfg=lambda w: cfg_json("fig2", "gamma"),
     shell:
-        "{AB} fig2-data --config-json {params.cfg:q} --out {output.csv} 2>&1 | tee {log}"
+        "python -m alphabridge fig2-data --config-json {params.cfg:q} --out {output.csv} 2>&1 | tee {log}"
 
 
 rule fig2_plot:
     input:
         csv="results/fig2/variance.csv",
-        code=pkg("divergence.py", "config.py", "io.py", "experiments/fig2.py", "figures/fig2.py"),
+        code=pkg(
+            "divergence.py",
+            "config.py",
+            "io.py",
+            "experiments/fig2.py",
+            "figures/fig2.py",
+        ),
     output:
-        pdf=report("results/figures/fig2.pdf", caption="../report/fig2.rst", category="Fig. 2"),
+        pdf=report(
+            "results/figures/fig2.pdf", caption="../report/fig2.rst", category="Fig. 2"
+        ),
         png="results/figures/fig2.png",
-    params:
-        cfg=lambda w: cfg_json("fig2", "gamma"),
     log:
         "logs/fig2_plot.log",
+    conda:
+        "../../envs/alphabridge.yaml"
+    params:
+        cfg=lambda w: cfg_json("fig2", "gamma"),
     shell:
-        "{AB} fig2-plot --config-json {params.cfg:q} --csv {input.csv} --pdf {output.pdf} --png {output.png}"
+        "python -m alphabridge fig2-plot --config-json {params.cfg:q} --csv {input.csv} --pdf {output.pdf} --png {output.png}"
         " 2>&1 | tee {log}"
