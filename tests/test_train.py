@@ -12,6 +12,8 @@ import torch
 
 from alphabridge.config import load_config_files
 from alphabridge.errors import CheckpointError, TrainingDiverged
+from alphabridge.experiments.gaussians_metrics import metrics_table
+from alphabridge.io import write_csv
 from alphabridge.models.batched import MLPConfig
 from alphabridge.train.checkpoint import load_checkpoint, save_checkpoint
 from alphabridge.train.loop import Segment, TrainConfig, eval_noise, init_state, run_segment
@@ -82,31 +84,45 @@ def test_resume_after_crash_is_exact(tmp_path, monkeypatch):
 
 
 @pytest.mark.workflow
-def test_sigkill_mid_step_resumes_to_identical_samples(tmp_path):
+@pytest.mark.parametrize("step", ["I", "II"])
+def test_sigkill_mid_step_resumes_to_identical_samples(tmp_path, step):
     cfg = load_config_files([REPO / "config/config.yaml", REPO / "config/smoke.yaml"])
-    cfg["gaussians"]["alpha_bridge"]["step1_iters"] = 400
-    cfg["gaussians"]["save_every"] = 50
-    cj = json.dumps({"device": "cpu", "gaussians": cfg["gaussians"]})
+    g = cfg["gaussians"]
+    g["alpha_bridge"].update(step1_iters=400, step2_iters=400)
+    g["save_every"] = 50
+    cj = json.dumps({"device": "cpu", "gamma": cfg["gamma"], "gaussians": g})
 
-    def cmd(out, resume):
+    def cmd(out, resume, *, which=step, prev=None):
+        extra = ["--in", str(prev)] if prev else []
         return [sys.executable, "-m", "alphabridge", "gaussians-train", "--config-json", cj, "--method",
-                "alpha_bridge", "--beta1", "0.5", "--step", "I", "--out", str(out), "--samples",
-                str(out) + ".npz", "--resume", str(resume), "--quiet"]
+                "alpha_bridge", "--beta1", "0.5", "--step", which, "--out", str(out), "--samples",
+                str(out) + ".npz", "--resume", str(resume), "--quiet", *extra]
 
-    subprocess.run(cmd(tmp_path / "a.pt", tmp_path / "a.resume"), check=True, cwd=REPO)
-    proc = subprocess.Popen(cmd(tmp_path / "b.pt", tmp_path / "b.resume"), cwd=REPO)
+    prev = None
+    if step == "II":  # Step II starts from a finished Step I
+        prev = tmp_path / "step1.pt"
+        subprocess.run(cmd(prev, tmp_path / "s1.resume", which="I"), check=True, cwd=REPO)
+    subprocess.run(cmd(tmp_path / "a.pt", tmp_path / "a.resume", prev=prev), check=True, cwd=REPO)
+    proc = subprocess.Popen(cmd(tmp_path / "b.pt", tmp_path / "b.resume", prev=prev), cwd=REPO)
     deadline = time.time() + 120
     while not (tmp_path / "b.resume").exists() and time.time() < deadline and proc.poll() is None:
-        time.sleep(0.05)
+        time.sleep(0.02)
+    time.sleep(0.3)  # land somewhere after the first save, not on it
     assert proc.poll() is None, "training finished before it could be killed; make it longer"
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     assert not (tmp_path / "b.pt").exists()
     killed_at = load_checkpoint(tmp_path / "b.resume")["iteration"]
-    assert 0 < killed_at < 400
-    subprocess.run(cmd(tmp_path / "b.pt", tmp_path / "b.resume"), check=True, cwd=REPO)
+    start = 400 if step == "II" else 0
+    assert start < killed_at < start + 400
+    subprocess.run(cmd(tmp_path / "b.pt", tmp_path / "b.resume", prev=prev), check=True, cwd=REPO)
     assert not (tmp_path / "b.resume").exists()  # cleaned up after success
     with np.load(str(tmp_path / "a.pt") + ".npz") as a, np.load(str(tmp_path / "b.pt") + ".npz") as b:
-        assert a.files == b.files and len(a.files) == 400 // 20
+        assert a.files == b.files and len(a.files) == (start + 400) // 20
         for k in a.files:
             assert np.array_equal(a[k], b[k]), k
+    # and the metrics tables computed from them are byte-identical
+    for name in ("a", "b"):
+        write_csv(metrics_table(samples_npz=str(tmp_path / f"{name}.pt") + ".npz", cfg=cfg, method="alpha_bridge",
+                                beta1_label="0.5"), tmp_path / f"{name}.csv")
+    assert (tmp_path / "a.csv").read_bytes() == (tmp_path / "b.csv").read_bytes()

@@ -152,14 +152,13 @@ def _cmd_gaussians_fig1(args) -> None:
     import numpy as np
     import torch
 
+    from alphabridge.data.gaussians import grid_means
     from alphabridge.figures.gaussians import plot_fig1
     from alphabridge.io import save_figure
     from alphabridge.metrics.gaussians import mode_coverage
 
     cfg = _gcfg(args)
     g = cfg["gaussians"]
-    from alphabridge.data.gaussians import grid_means
-
     means = grid_means(g["data"]["grid"])
 
     def scores(x):
