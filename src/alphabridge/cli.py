@@ -209,9 +209,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     t = add("gaussians-train", _cmd_gaussians_train,
             "25-Gaussians: train one Step of alpha-Bridge (I, II, III) or a whole baseline run (step '-')")
-    t.add_argument("--method", required=True, choices=["alpha_bridge", "rkl_gp", "rkl_sn"])
+    t.add_argument("--method", required=True, choices=["alpha_bridge", "rkl_gp", "rkl_sn"],
+                   help="alpha_bridge (three Steps) or a reverse-KL baseline (one run)")
     t.add_argument("--beta1", required=True, help="Adam beta1, as written in the config (e.g. 0.5)")
-    t.add_argument("--step", required=True, choices=["I", "II", "III", "-"])
+    t.add_argument("--step", required=True, choices=["I", "II", "III", "-"],
+                   help="alpha_bridge: I (ML), II (alpha bridge), III (reverse KL); baselines: '-' (the whole run)")
     t.add_argument("--in", dest="inp", type=Path, help="checkpoint of the previous Step (Steps II, III)")
     t.add_argument("--out", required=True, type=Path, help="checkpoint written at the end of this Step")
     t.add_argument("--samples", type=Path, help="write samples.npz (it{iteration} -> [trials, n, 2]) too")
