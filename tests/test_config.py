@@ -1,5 +1,4 @@
 """Bad configs are rejected before any job runs, with the offending key named."""
-from pathlib import Path
 
 import pytest
 import yaml
