@@ -19,7 +19,6 @@ from alphabridge.train.loop import Segment, TrainConfig, eval_noise, init_state,
 from alphabridge.train.schedule import alpha_at
 
 METHODS = ("alpha_bridge", "rkl_gp", "rkl_sn")
-STEPS = ("I", "II", "III")
 
 
 def resolve_device(name: str) -> torch.device:
