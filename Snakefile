@@ -12,6 +12,7 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/fig2.smk"
 include: "workflow/rules/gaussians_params.smk"
 include: "workflow/rules/gaussians.smk"
+include: "workflow/rules/ablations.smk"
 
 
 rule all:

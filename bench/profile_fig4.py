@@ -1,8 +1,8 @@
 """Where the time of a fig4 run goes: per-rule wall time and peak memory from the Snakemake
-`benchmark:` files the 25-Gaussians rules write (benchmarks/gaussians/*.tsv), plus an op-level
+`benchmark:` files the 25-Gaussians rules write (benchmarks/results/gaussians/*.tsv), plus an op-level
 torch profile of one training iteration of each kind.
 
-    .venv/bin/python bench/profile_fig4.py [--benchmarks benchmarks/gaussians] [--ops]
+    .venv/bin/python bench/profile_fig4.py [--benchmarks benchmarks/results/gaussians] [--ops]
 """
 from __future__ import annotations
 
@@ -41,7 +41,7 @@ def op_profile(kind: str, d_reg: str, iters: int = 20) -> str:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--benchmarks", type=Path, default=Path("benchmarks/gaussians"))
+    ap.add_argument("--benchmarks", type=Path, default=Path("benchmarks/results/gaussians"))
     ap.add_argument("--ops", action="store_true", help="also profile one iteration of each kind (torch profiler)")
     args = ap.parse_args()
     if args.benchmarks.exists():

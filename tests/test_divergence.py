@@ -54,6 +54,8 @@ def test_gamma_sigmoid_endpoints_and_monotone(c, d):
 def test_gamma_linear_and_bad_kind():
     a = torch.tensor([0.0, 0.3, 1.0], dtype=torch.float64)
     assert torch.equal(dv.gamma_alpha(a, kind="linear"), a)
+    hard = dv.gamma_alpha(torch.tensor([0.0, 0.4999, 0.5, 0.9]), kind="hard")
+    assert hard.tolist() == [0.0, 0.0, 1.0, 1.0]
     with pytest.raises(ValueError, match="unknown kind"):
         dv.gamma_alpha(0.5, kind="cosine")
     with pytest.raises(ValueError, match="c > 0"):

@@ -85,7 +85,8 @@ def _cmd_gaussians_metrics(args) -> None:
 
     torch.set_num_threads(args.threads)
     cfg = _gcfg(args)
-    write_csv(metrics_table(samples_npz=args.samples, cfg=cfg, method=args.method, beta1_label=args.beta1), args.out)
+    write_csv(metrics_table(samples_npz=args.samples, cfg=cfg, method=args.method, beta1_label=args.beta1,
+                            final_only=args.final_only), args.out)
     write_sidecar(args.out, config_slice=cfg, device="cpu", inputs=[args.samples])
 
 
@@ -172,6 +173,35 @@ def _cmd_gaussians_fig1(args) -> None:
     save_figure(fig, args.pdf, args.png)
 
 
+def _cmd_ablation_table(args) -> None:
+    from alphabridge.config import parse_json_arg
+    from alphabridge.experiments.ablations import sweep_table
+    from alphabridge.io import write_csv
+
+    cells = parse_json_arg(args.cells_json)["cells"]
+    write_csv(sweep_table(sweep=args.sweep, cells=cells, success_modes=args.success_modes), args.out)
+
+
+def _cmd_ablation_all(args) -> None:
+    import pandas as pd
+
+    from alphabridge.experiments.ablations import COLUMNS
+    from alphabridge.io import write_csv
+
+    write_csv(pd.concat([pd.read_csv(p) for p in args.tables])[COLUMNS], args.out)
+
+
+def _cmd_ablation_fig(args) -> None:
+    import pandas as pd
+
+    from alphabridge.figures.ablations import plot_sweep
+    from alphabridge.io import save_figure
+
+    fig = plot_sweep(pd.read_csv(args.table), sweep=args.sweep, success_modes=args.success_modes,
+                     robustness=args.robustness)
+    save_figure(fig, args.pdf, args.png)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="python -m alphabridge",
@@ -226,6 +256,7 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--beta1", required=True)
     m.add_argument("--samples", required=True, type=Path)
     m.add_argument("--out", required=True, type=Path)
+    m.add_argument("--final-only", action="store_true", help="only the last saved iteration (ablation tables)")
     m.add_argument("--threads", type=int, default=1)
 
     tb = sub.add_parser("gaussians-table", help="25-Gaussians: final mean/std per method and beta1 -> CSV")
@@ -246,7 +277,25 @@ def build_parser() -> argparse.ArgumentParser:
     fd.add_argument("--threads", type=int, default=1)
     f1 = add("gaussians-fig1", _cmd_gaussians_fig1, "Fig. 1 (25-Gaussians): render the forgetting demo")
     f1.add_argument("--demo", required=True, type=Path)
-    for sp in (f3, f4, f1):
+
+    at = sub.add_parser("ablation-table", help="ablations: one row per sweep cell from its final metrics -> CSV")
+    at.add_argument("--sweep", required=True)
+    at.add_argument("--cells-json", required=True,
+                    help='{"cells": [{"setting", "method", "beta1", "lr", "metrics": path}, ...]} (the rule passes it)')
+    at.add_argument("--success-modes", type=int, default=24, help="a trial succeeds with at least this many modes")
+    at.add_argument("--out", required=True, type=Path)
+    at.set_defaults(func=_cmd_ablation_table)
+    aa = sub.add_parser("ablation-all", help="ablations: concatenate the per-sweep tables -> ablations.csv")
+    aa.add_argument("--tables", required=True, nargs="+", type=Path)
+    aa.add_argument("--out", required=True, type=Path)
+    aa.set_defaults(func=_cmd_ablation_all)
+    af = sub.add_parser("ablation-fig", help="ablations: final KDE-LL / HQ / modes per cell of one sweep")
+    af.add_argument("--table", required=True, type=Path)
+    af.add_argument("--sweep", required=True)
+    af.add_argument("--success-modes", type=int, default=24)
+    af.add_argument("--robustness", action="store_true", help="add the fraction-of-settings panel")
+    af.set_defaults(func=_cmd_ablation_fig)
+    for sp in (f3, f4, f1, af):
         sp.add_argument("--pdf", required=True, type=Path)
         sp.add_argument("--png", required=True, type=Path)
     return p

@@ -48,6 +48,9 @@ def validate_config(config: dict, *, schema: dict) -> dict:
         problems.extend(_describe(err))
     if not problems:
         problems = semantic_problems(config)
+    if not problems:
+        problems = [p for name, cfg in variant_configs(config).items()
+                    for p in _prefixed(validate_variant(cfg, schema=schema), name)]
     if problems:
         raise ConfigError("invalid configuration:\n  " + "\n  ".join(problems))
     return config
@@ -70,8 +73,9 @@ def saved_iterations(g: dict, method: str) -> set[int]:
     return out
 
 
-def semantic_problems(config: dict) -> list[str]:
-    """Checks that need more than one key (run only on a schema-valid config)."""
+def semantic_problems(config: dict, *, figures: bool = True) -> list[str]:
+    """Checks that need more than one key (run only on a schema-valid config). Ablation settings
+    skip the Fig. 1 / Fig. 3 checks (figures=False): those figures are drawn from the base runs only."""
     g = config.get("gaussians")
     if g is None:
         return []
@@ -81,10 +85,12 @@ def semantic_problems(config: dict) -> list[str]:
         if missing:
             out.append(f"config key 'gaussians.fig3.iterations[{i}]': {it} is not a saved iteration of {missing} "
                        f"(samples are saved every gaussians.eval.every = {g['eval']['every']} and at each Step's end)")
-    for key in ("fig1", "fig3"):
+    if not figures:
+        out = []
+    for key in ("fig1", "fig3") if figures else ():
         if g[key]["beta1"] not in g["beta1s"]:
             out.append(f"config key 'gaussians.{key}.beta1': {g[key]['beta1']} is not one of gaussians.beta1s {g['beta1s']}")
-    for i, k in enumerate(g["fig1"]["snapshots"]):
+    for i, k in enumerate(g["fig1"]["snapshots"] if figures else ()):
         if k > g["fig1"]["finetune_iters"]:
             out.append(f"config key 'gaussians.fig1.snapshots[{i}]': {k} > gaussians.fig1.finetune_iters")
     shortest = min(_total_iters(g, m) for m in g["methods"])
@@ -93,6 +99,26 @@ def semantic_problems(config: dict) -> list[str]:
     if g["eval"]["every"] > shortest:
         out.append(f"config key 'gaussians.eval.every': {g['eval']['every']} exceeds the shortest run ({shortest} iterations)")
     return out
+
+
+def variant_configs(config: dict) -> dict[str, dict]:
+    """Each ablation setting's full config, keyed 'sweep/setting': its override deep-merged over
+    the base config (without the ablations section itself)."""
+    base = {k: v for k, v in config.items() if k != "ablations"}
+    sweeps = config.get("ablations", {}).get("sweeps", {})
+    return {f"{sw}/{name}": deep_merge(base, override)
+            for sw, spec in sweeps.items() for name, override in spec["settings"].items()}
+
+
+def validate_variant(cfg: dict, *, schema: dict) -> list[str]:
+    validator = jsonschema.Draft202012Validator(schema)
+    problems = [p for err in validator.iter_errors(cfg) for p in _describe(err)]
+    return problems or semantic_problems(cfg, figures=False)
+
+
+def _prefixed(problems: list[str], name: str) -> list[str]:
+    sweep, setting = name.split("/")
+    return [f"ablations.sweeps.{sweep}.settings.{setting} gives an invalid config: {p}" for p in problems]
 
 
 def deep_merge(base: dict, override: dict) -> dict:

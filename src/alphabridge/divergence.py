@@ -60,7 +60,7 @@ def true_grad_gauss(*, mu: float, sigma: float, alpha: float) -> torch.Tensor:
 
 # --- the combination weight gamma_alpha ----------------------------------------------------------
 
-GAMMA_KINDS = ("sigmoid", "linear")
+GAMMA_KINDS = ("sigmoid", "linear", "hard")
 
 
 def gamma_alpha(alpha, *, kind: str = "sigmoid", c: float = 10.0, d: float = -5.0) -> torch.Tensor:
@@ -68,10 +68,13 @@ def gamma_alpha(alpha, *, kind: str = "sigmoid", c: float = 10.0, d: float = -5.
 
     sigmoid: (sig(c a + d) - sig(d)) / (sig(c + d) - sig(d))  (the paper's family; needs c > 0)
     linear:  a
+    hard:    1[a >= 1/2] (an abrupt switch from F to R; an ablation)
     """
     a = _t(alpha, alpha if isinstance(alpha, torch.Tensor) else None)
     if kind == "linear":
         return a.clone()
+    if kind == "hard":
+        return (a >= 0.5).to(a.dtype)
     if kind == "sigmoid":
         if not c > 0:
             raise ValueError(f"gamma: sigmoid needs c > 0 to be increasing, got c={c}")

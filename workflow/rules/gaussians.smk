@@ -5,18 +5,19 @@
 
 wildcard_constraints:
     b1=r"[0-9.]+",
-    baseline="|".join(BASELINES) or "no_baseline",
+    baseline="|".join(BASELINES),
+    run=rf"{GDIR}|{ADIR}/[A-Za-z0-9_]+/[A-Za-z0-9_.+-]+",
 
 
 rule gaussians_step1:
     input:
         TRAIN_CODE,
     output:
-        ckpt=f"{GDIR}/alpha_bridge/b1_{{b1}}/step1.pt",
+        ckpt="{run}/alpha_bridge/b1_{b1}/step1.pt",
     log:
-        "logs/gaussians/alpha_bridge_b1_{b1}_step1.log",
+        "logs/{run}/alpha_bridge_b1_{b1}_step1.log",
     benchmark:
-        "benchmarks/gaussians/alpha_bridge_b1_{b1}_step1.tsv"
+        "benchmarks/{run}/alpha_bridge_b1_{b1}_step1.tsv"
     priority: 10  # start the sequential Step chains first: better packing on few cores
     conda:
         "../../envs/alphabridge.yaml"
@@ -24,7 +25,7 @@ rule gaussians_step1:
     resources:
         gpu=GPU,
     params:
-        cfg=lambda w: step_json("I"),
+        cfg=lambda w: step_json("I", w.run),
         resume=lambda w, output: f"{output.ckpt}.resume",
     shell:
         "python -m alphabridge gaussians-train --config-json {params.cfg:q} --method alpha_bridge --beta1 {wildcards.b1} --step I"
@@ -34,13 +35,13 @@ rule gaussians_step1:
 rule gaussians_step2:
     input:
         TRAIN_CODE,
-        prev=f"{GDIR}/alpha_bridge/b1_{{b1}}/step1.pt",
+        prev=lambda w: f"{canonical(w.run, 'alpha_bridge', w.b1, 'I')}/alpha_bridge/b1_{w.b1}/step1.pt",
     output:
-        ckpt=f"{GDIR}/alpha_bridge/b1_{{b1}}/step2.pt",
+        ckpt="{run}/alpha_bridge/b1_{b1}/step2.pt",
     log:
-        "logs/gaussians/alpha_bridge_b1_{b1}_step2.log",
+        "logs/{run}/alpha_bridge_b1_{b1}_step2.log",
     benchmark:
-        "benchmarks/gaussians/alpha_bridge_b1_{b1}_step2.tsv"
+        "benchmarks/{run}/alpha_bridge_b1_{b1}_step2.tsv"
     priority: 10  # start the sequential Step chains first: better packing on few cores
     conda:
         "../../envs/alphabridge.yaml"
@@ -48,7 +49,7 @@ rule gaussians_step2:
     resources:
         gpu=GPU,
     params:
-        cfg=lambda w: step_json("II"),
+        cfg=lambda w: step_json("II", w.run),
         resume=lambda w, output: f"{output.ckpt}.resume",
     shell:
         "python -m alphabridge gaussians-train --config-json {params.cfg:q} --method alpha_bridge --beta1 {wildcards.b1} --step II"
@@ -58,14 +59,14 @@ rule gaussians_step2:
 rule gaussians_step3:
     input:
         TRAIN_CODE,
-        prev=f"{GDIR}/alpha_bridge/b1_{{b1}}/step2.pt",
+        prev=lambda w: f"{canonical(w.run, 'alpha_bridge', w.b1, 'II')}/alpha_bridge/b1_{w.b1}/step2.pt",
     output:
-        ckpt=f"{GDIR}/alpha_bridge/b1_{{b1}}/step3.pt",
-        samples=f"{GDIR}/alpha_bridge/b1_{{b1}}/samples.npz",
+        ckpt="{run}/alpha_bridge/b1_{b1}/step3.pt",
+        samples="{run}/alpha_bridge/b1_{b1}/samples.npz",
     log:
-        "logs/gaussians/alpha_bridge_b1_{b1}_step3.log",
+        "logs/{run}/alpha_bridge_b1_{b1}_step3.log",
     benchmark:
-        "benchmarks/gaussians/alpha_bridge_b1_{b1}_step3.tsv"
+        "benchmarks/{run}/alpha_bridge_b1_{b1}_step3.tsv"
     priority: 10  # start the sequential Step chains first: better packing on few cores
     conda:
         "../../envs/alphabridge.yaml"
@@ -73,7 +74,7 @@ rule gaussians_step3:
     resources:
         gpu=GPU,
     params:
-        cfg=lambda w: step_json("III"),
+        cfg=lambda w: step_json("III", w.run),
         resume=lambda w, output: f"{output.ckpt}.resume",
     shell:
         "python -m alphabridge gaussians-train --config-json {params.cfg:q} --method alpha_bridge --beta1 {wildcards.b1} --step III"
@@ -85,19 +86,19 @@ rule gaussians_baseline:
     input:
         TRAIN_CODE,
     output:
-        ckpt=f"{GDIR}/{{baseline}}/b1_{{b1}}/model.pt",
-        samples=f"{GDIR}/{{baseline}}/b1_{{b1}}/samples.npz",
+        ckpt="{run}/{baseline}/b1_{b1}/model.pt",
+        samples="{run}/{baseline}/b1_{b1}/samples.npz",
     log:
-        "logs/gaussians/{baseline}_b1_{b1}.log",
+        "logs/{run}/{baseline}_b1_{b1}.log",
     benchmark:
-        "benchmarks/gaussians/{baseline}_b1_{b1}.tsv"
+        "benchmarks/{run}/{baseline}_b1_{b1}.tsv"
     conda:
         "../../envs/alphabridge.yaml"
     threads: 1
     resources:
         gpu=GPU,
     params:
-        cfg=lambda w: baseline_json(w.baseline),
+        cfg=lambda w: baseline_json(w.baseline, w.run),
         resume=lambda w, output: f"{output.ckpt}.resume",
     shell:
         "python -m alphabridge gaussians-train --config-json {params.cfg:q} --method {wildcards.baseline} --beta1 {wildcards.b1}"
@@ -108,22 +109,41 @@ rule gaussians_baseline:
 rule gaussians_metrics:
     input:
         METRIC_CODE,
-        samples=f"{GDIR}/{{method}}/b1_{{b1}}/samples.npz",
+        samples=lambda w: f"{canonical(w.run, w.method, w.b1, 'samples')}/{w.method}/b1_{w.b1}/samples.npz",
     output:
-        csv=f"{GDIR}/{{method}}/b1_{{b1}}/metrics.csv",
-        prov=f"{GDIR}/{{method}}/b1_{{b1}}/metrics.provenance.json",
+        csv="{run}/{method}/b1_{b1}/metrics.csv",
+        prov="{run}/{method}/b1_{b1}/metrics.provenance.json",
     log:
-        "logs/gaussians/{method}_b1_{b1}_metrics.log",
+        "logs/{run}/{method}_b1_{b1}_metrics.log",
     benchmark:
-        "benchmarks/gaussians/{method}_b1_{b1}_metrics.tsv"
+        "benchmarks/{run}/{method}_b1_{b1}_metrics.tsv"
     conda:
         "../../envs/alphabridge.yaml"
     threads: 1
     params:
-        cfg=lambda w: metrics_json(w.method),
+        cfg=lambda w: metrics_json(w.method, w.run),
     shell:
         "python -m alphabridge gaussians-metrics --config-json {params.cfg:q} --method {wildcards.method} --beta1 {wildcards.b1}"
         " --samples {input.samples} --out {output.csv} --threads {threads} 2>&1 | tee {log}"
+
+
+rule gaussians_final_metrics:
+    input:
+        METRIC_CODE,
+        samples=lambda w: f"{canonical(w.run, w.method, w.b1, 'samples')}/{w.method}/b1_{w.b1}/samples.npz",
+    output:
+        csv="{run}/{method}/b1_{b1}/final_metrics.csv",
+        prov="{run}/{method}/b1_{b1}/final_metrics.provenance.json",
+    log:
+        "logs/{run}/{method}_b1_{b1}_final_metrics.log",
+    conda:
+        "../../envs/alphabridge.yaml"
+    threads: 1
+    params:
+        cfg=lambda w: metrics_json(w.method, w.run),
+    shell:
+        "python -m alphabridge gaussians-metrics --config-json {params.cfg:q} --method {wildcards.method} --beta1 {wildcards.b1}"
+        " --samples {input.samples} --out {output.csv} --final-only --threads {threads} 2>&1 | tee {log}"
 
 
 rule gaussians_table:
