@@ -28,6 +28,11 @@ def reverse_kl_generator_loss(f_fake: torch.Tensor) -> torch.Tensor:
     return (-f_fake).mean(dim=(1, 2)).sum()
 
 
+def nonsaturating_generator_loss(f_fake: torch.Tensor) -> torch.Tensor:
+    """DCGAN's non-saturating generator loss -log sig(f(G(z))) (the JS-GAN image baseline)."""
+    return F.softplus(-f_fake).mean(dim=(1, 2)).sum()
+
+
 def gaussian_kl_std_normal(mean: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
     """KL(N(mean, exp(logvar)) || N(0, I)) per sample, [T, B]."""
     return 0.5 * (mean**2 + logvar.exp() - 1 - logvar).sum(-1)

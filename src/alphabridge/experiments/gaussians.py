@@ -15,10 +15,11 @@ from alphabridge.io import atomic_path
 from alphabridge.models.batched import MLPConfig
 from alphabridge.objectives import WeightOptions
 from alphabridge.train.checkpoint import load_checkpoint, save_checkpoint
-from alphabridge.train.loop import Segment, TrainConfig, eval_noise, init_state, restore_state, run_segment, samples_array, state_payload
+from alphabridge.train.loop import (Segment, TrainConfig, eval_noise, generate, init_state, restore_state, run_segment,
+                                   samples_array, state_payload)
 from alphabridge.train.schedule import alpha_at
 
-METHODS = ("alpha_bridge", "rkl_gp", "rkl_sn")
+METHODS = ("alpha_bridge", "rkl_gp", "rkl_sn", "dcgan")
 
 
 def resolve_device(name: str) -> torch.device:
@@ -29,20 +30,24 @@ def resolve_device(name: str) -> torch.device:
     return torch.device(name)
 
 
-def train_config(g: dict, *, method: str, beta1: float) -> TrainConfig:
-    """Reads the shared sections plus the method's discriminator regulariser, nothing else."""
+def train_config(g: dict, *, method: str, beta1: float, model=None, sample_uint8: bool = False) -> TrainConfig:
+    """Reads the shared sections plus the method's discriminator regulariser, nothing else.
+    `model` overrides the MLP built from g['model'] (the image experiments pass a conv config)."""
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; expected one of {METHODS}")
     if method == "rkl_gp":
         d_reg, gp_weight = "gp", g["rkl_gp"]["gp_weight"]
     elif method == "rkl_sn":
         d_reg, gp_weight = "sn", 0.0
+    elif method == "dcgan":
+        d_reg, gp_weight = "none", 0.0
     else:
         d_reg, gp_weight = g["alpha_bridge"]["d_reg"], g["alpha_bridge"]["gp_weight"]
     return TrainConfig(
         trials=g["trials"], seed=g["seed"], lr=g["optim"]["lr"], beta1=beta1, beta2=g["optim"]["beta2"],
         batch_size=g["optim"]["batch_size"], eval_every=g["eval"]["every"], n_eval=g["eval"]["n_samples"],
-        save_every=g["save_every"], model=from_dict(MLPConfig, g["model"]), d_reg=d_reg, gp_weight=gp_weight,
+        save_every=g["save_every"], model=model or from_dict(MLPConfig, g["model"]), d_reg=d_reg, gp_weight=gp_weight,
+        sample_uint8=sample_uint8,
     )
 
 
@@ -51,7 +56,8 @@ def segment(g: dict, *, gamma: dict | None, method: str, step: str) -> Segment:
     if method != "alpha_bridge":
         if step != "-":
             raise ValueError(f"method {method} trains in one run (step '-'), not step {step!r}")
-        return Segment(name="-", kind="rkl", iters=g[method]["iters"], train_encoder=False)
+        kind = "ns" if method == "dcgan" else "rkl"
+        return Segment(name="-", kind=kind, iters=g[method]["iters"], train_encoder=False)
     ab = g["alpha_bridge"]
     common = dict(sigma=ab["sigma"], update_order=ab["update_order"])
     if step == "I":
@@ -91,18 +97,27 @@ def train_step(*, cfg: dict, method: str, beta1: float, step: str, in_ckpt: Path
     """Run one Step (alpha_bridge) or the whole run (baselines, step '-') and write its checkpoint.
     The checkpoint carries every sample saved so far, so the last one holds the whole curve."""
     g = cfg["gaussians"]
-    device = resolve_device(cfg["device"])
-    tcfg = train_config(g, method=method, beta1=beta1)
-    seg = segment(g, gamma=cfg.get("gamma"), method=method, step=step)
     data = make_splits(from_dict(GaussiansData, g["data"]))
-    state = init_state(tcfg, device=device)
+    run_training(cfg=cfg, method=method, beta1=beta1, step=step, tcfg=train_config(g, method=method, beta1=beta1),
+                 seg=segment(g, gamma=cfg.get("gamma"), method=method, step=step), train=data["train"], x_dim=2,
+                 in_ckpt=in_ckpt, out_ckpt=out_ckpt, samples_out=samples_out, resume_path=resume_path,
+                 progress=progress)
+
+
+def run_training(*, cfg: dict, method: str, beta1: float, step: str, tcfg: TrainConfig, seg: Segment,
+                 train: torch.Tensor, x_dim: int, in_ckpt: Path | None, out_ckpt: Path, samples_out: Path | None,
+                 resume_path: Path | None, progress: bool = True) -> None:
+    """Shared by every experiment: restore the previous Step, train `seg`, write checkpoint and samples.
+    `cfg` is what the rule passed (it fingerprints the resume state)."""
+    device = resolve_device(cfg["device"])
+    state = init_state(tcfg, x_dim=x_dim, device=device)
     in_hash = ""
     if in_ckpt is not None:
         ck = load_checkpoint(in_ckpt, map_location=device)
         restore_state(state, ck, source=str(in_ckpt))
         in_hash = ck.get("fingerprint", "")
     fp = _fingerprint(cfg, method, beta1, step, in_hash)
-    run_segment(state, seg=seg, cfg=tcfg, train=data["train"].to(device), eval_z=eval_noise(tcfg, device=device),
+    run_segment(state, seg=seg, cfg=tcfg, train=train.to(device), eval_z=eval_noise(tcfg, device=device),
                 resume_path=resume_path, fingerprint=fp, progress=progress)
     save_checkpoint({"fingerprint": fp, "method": method, "beta1": beta1, "step": step, "config": cfg,
                      "torch": torch.__version__, "device": str(device), **state_payload(state)}, out_ckpt)
@@ -115,14 +130,21 @@ def train_step(*, cfg: dict, method: str, beta1: float, step: str, in_ckpt: Path
 
 
 def forgetting_demo(*, cfg: dict, step1_ckpt: Path, out_npz: Path) -> None:
+    """Fig. 1 on 25-Gaussians (see forgetting_runs)."""
+    g = cfg["gaussians"]
+    data = make_splits(from_dict(GaussiansData, g["data"]))
+    tcfg = train_config(g, method="alpha_bridge", beta1=g["fig1"]["beta1"])
+    forgetting_runs(cfg=cfg, g=g, tcfg=tcfg, train=data["train"], x_dim=2, step1_ckpt=step1_ckpt, out_npz=out_npz)
+
+
+def forgetting_runs(*, cfg: dict, g: dict, tcfg: TrainConfig, train: torch.Tensor, x_dim: int, step1_ckpt: Path,
+                    out_npz: Path) -> None:
     """Fig. 1: from the same Step I (ML) checkpoint, (a) plain reverse-KL adversarial fine-tuning
     (eq. 7 against the pre-trained discriminator, no regulariser) and (b) the first iterations of
-    alpha-Bridge's Step II, with samples after every iteration listed in fig1.snapshots."""
-    g = cfg["gaussians"]
+    alpha-Bridge's Step II, with samples after every iteration listed in g['fig1']['snapshots']."""
     f1 = g["fig1"]
     device = resolve_device(cfg["device"])
-    data = make_splits(from_dict(GaussiansData, g["data"]))
-    tcfg = dataclasses.replace(train_config(g, method="alpha_bridge", beta1=f1["beta1"]), eval_every=1)
+    tcfg = dataclasses.replace(tcfg, eval_every=1)
     ck = load_checkpoint(step1_ckpt, map_location=device)
     bridge = segment(g, gamma=cfg["gamma"], method="alpha_bridge", step="II")
     runs = {"rkl": Segment(name="RKL fine-tune", kind="rkl", iters=f1["finetune_iters"], train_encoder=False),
@@ -130,13 +152,13 @@ def forgetting_demo(*, cfg: dict, step1_ckpt: Path, out_npz: Path) -> None:
     out = {}
     n = max(f1["snapshots"])
     for name, seg in runs.items():
-        state = restore_state(init_state(tcfg, device=device), ck, source=str(step1_ckpt))
+        state = restore_state(init_state(tcfg, x_dim=x_dim, device=device), ck, source=str(step1_ckpt))
         start, ez = state.iteration, eval_noise(tcfg, device=device)
-        with torch.no_grad():
-            state.samples = {start: state.gen(ez).float().cpu().numpy()}
-        run_segment(state, seg=seg, cfg=tcfg, train=data["train"].to(device), eval_z=ez, progress=False, max_iters=n)
+        state.samples = {start: generate(state.gen, ez, as_uint8=tcfg.sample_uint8)}
+        run_segment(state, seg=seg, cfg=tcfg, train=train.to(device), eval_z=ez, progress=False, max_iters=n)
         for k in f1["snapshots"]:
-            out[f"{name}_it{k}"] = np.asarray(state.samples[start + k], dtype=np.float32)
+            v = state.samples[start + k]
+            out[f"{name}_it{k}"] = v if v.dtype == np.uint8 else np.asarray(v, dtype=np.float32)
     with atomic_path(out_npz, suffix=".npz") as tmp:
         with open(tmp, "wb") as fh:
             np.savez(fh, **out)

@@ -15,6 +15,7 @@ from alphabridge import objectives as obj
 from alphabridge.config import GammaConfig
 from alphabridge.divergence import gamma_alpha
 from alphabridge.models.batched import MLPConfig, build_models, per_trial
+from alphabridge.models.conv import ConvConfig, build_conv_models
 from alphabridge.errors import CheckpointError, TrainingDiverged
 from alphabridge.train.checkpoint import load_checkpoint, save_checkpoint
 from alphabridge.train.schedule import alpha_at
@@ -33,9 +34,10 @@ class TrainConfig:
     eval_every: int = 250
     n_eval: int = 2000
     save_every: int = 500
-    model: MLPConfig = MLPConfig()
+    model: MLPConfig | ConvConfig = MLPConfig()
     d_reg: str = "none"  # none | gp | sn
     gp_weight: float = 0.1
+    sample_uint8: bool = False  # images: keep saved samples as uint8 (4x smaller checkpoints)
 
     @property
     def seeds(self) -> list[int]:
@@ -45,7 +47,7 @@ class TrainConfig:
 @dataclasses.dataclass(frozen=True)
 class Segment:
     name: str  # "I", "II", "III", or "-" for a baseline
-    kind: str  # "ml" (ELBO), "bridge" (surrogate 16), "rkl" (eq. 7)
+    kind: str  # "ml" (ELBO), "bridge" (surrogate 16), "rkl" (eq. 7), "ns" (non-saturating JS, DCGAN)
     iters: int
     train_encoder: bool = True
     sigma: float = 0.1  # decoder std of the surrogate p~(x|z) (eq. 13)
@@ -63,12 +65,15 @@ class TrainState:
     opts: dict
     rngs: list
     iteration: int = 0
-    samples: dict = dataclasses.field(default_factory=dict)  # iteration -> float32 [T, n, 2]
+    samples: dict = dataclasses.field(default_factory=dict)  # iteration -> [T, n, x_dim] (float32 or uint8)
 
 
 def init_state(cfg: TrainConfig, *, x_dim: int = 2, device="cpu") -> TrainState:
     rngs = [torch.Generator().manual_seed(s) for s in cfg.seeds]
-    gen, disc, enc = build_models(x_dim=x_dim, cfg=cfg.model, generators=rngs, d_spectral_norm=cfg.d_reg == "sn")
+    if isinstance(cfg.model, ConvConfig):
+        gen, disc, enc = build_conv_models(cfg=cfg.model, generators=rngs, d_spectral_norm=cfg.d_reg == "sn")
+    else:
+        gen, disc, enc = build_models(x_dim=x_dim, cfg=cfg.model, generators=rngs, d_spectral_norm=cfg.d_reg == "sn")
     gen, disc, enc = gen.to(device), disc.to(device), enc.to(device)
     adam = lambda m: torch.optim.Adam(m.parameters(), lr=cfg.lr, betas=(cfg.beta1, cfg.beta2))  # noqa: E731
     return TrainState(gen, disc, enc, {"g": adam(gen), "d": adam(disc), "e": adam(enc)}, rngs)
@@ -127,8 +132,11 @@ def _draws(state: TrainState, cfg: TrainConfig, train: torch.Tensor) -> dict:
     b, zd, dev = cfg.batch_size, cfg.model.z_dim, train.device
     idx = per_trial(state.rngs, lambda g: torch.randint(len(train), (b,), generator=g)).to(dev)
     noise = per_trial(state.rngs, lambda g: torch.randn(b, 3 * zd + 1, generator=g)).to(dev)
+    x = train[idx]
+    if x.dtype == torch.uint8:  # images are kept as uint8 (4x less memory) and scaled per batch
+        x = x.float() / 127.5 - 1
     return {
-        "x": train[idx],
+        "x": x,
         "eps": noise[..., :zd],  # reparameterisation of q_phi(z|x)
         "z_g": noise[..., zd : 2 * zd],  # prior draws for the generator loss
         "z_d": noise[..., 2 * zd : 3 * zd],  # prior draws for the discriminator's fakes
@@ -164,6 +172,9 @@ def _generator_and_encoder(state, seg: Segment, r: dict, i: int, it: int) -> dic
             )
             stats.update(s, alpha=alpha)
             return loss
+    elif seg.kind == "ns":  # DCGAN's non-saturating generator loss
+        def g_loss():
+            return obj.nonsaturating_generator_loss(disc(gen(r["z_g"])))
     else:  # reverse KL, eq. (7)
         def g_loss():
             return obj.reverse_kl_generator_loss(disc(gen(r["z_g"])))
@@ -229,8 +240,7 @@ def run_segment(
         _discriminator(state, cfg, seg, r, it)
         state.iteration = it
         if it % cfg.eval_every == 0 or it == end:
-            with torch.no_grad():
-                state.samples[it] = state.gen(eval_z).float().cpu().numpy()
+            state.samples[it] = generate(state.gen, eval_z, as_uint8=cfg.sample_uint8)
         if resume_path is not None and it % cfg.save_every == 0 and it < end:
             save_checkpoint({"fingerprint": fingerprint, "segment_start": start, **state_payload(state)}, resume_path)
         bar.update(1)
@@ -240,6 +250,15 @@ def run_segment(
     return state
 
 
+def generate(gen, z: torch.Tensor, *, as_uint8: bool = False, chunk: int = 4096) -> np.ndarray:
+    """G(z) for z [T, n, z_dim] in chunks of n (bounded memory for images) -> numpy [T, n, x_dim]."""
+    with torch.no_grad():
+        x = torch.cat([gen(z[:, i : i + chunk]) for i in range(0, z.shape[1], chunk)], dim=1).float()
+    if as_uint8:
+        return ((x.clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8).cpu().numpy()
+    return x.cpu().numpy()
+
+
 def samples_array(samples: dict) -> dict[str, np.ndarray]:
-    """The samples.npz layout: key it{iteration} -> float32 [trials, n, 2]."""
-    return {f"it{k}": np.asarray(v, dtype=np.float32) for k, v in sorted(samples.items())}
+    """The samples.npz layout: key it{iteration} -> [trials, n, x_dim] (float32; uint8 images kept)."""
+    return {f"it{k}": v if v.dtype == np.uint8 else np.asarray(v, dtype=np.float32) for k, v in sorted(samples.items())}
