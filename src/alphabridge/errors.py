@@ -8,3 +8,7 @@ class CheckpointError(RuntimeError):
 
 class TrainingDiverged(RuntimeError):
     """A loss became NaN or infinite; the message names the Step and iteration."""
+
+
+class DatasetUnavailable(RuntimeError):
+    """A dataset is neither on disk nor downloadable; the message lists each file, its md5 and where it goes."""
