@@ -13,6 +13,8 @@ include: "workflow/rules/fig2.smk"
 include: "workflow/rules/gaussians_params.smk"
 include: "workflow/rules/gaussians.smk"
 include: "workflow/rules/ablations.smk"
+include: "workflow/rules/images_params.smk"
+include: "workflow/rules/images.smk"
 
 
 rule all:

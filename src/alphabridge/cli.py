@@ -11,7 +11,7 @@ from pathlib import Path
 
 from alphabridge import __version__
 from alphabridge.config import ConfigError
-from alphabridge.errors import CheckpointError, TrainingDiverged
+from alphabridge.errors import CheckpointError, DatasetUnavailable, TrainingDiverged
 
 
 def _cmd_validate(args) -> None:
@@ -229,7 +229,7 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--png", required=True, type=Path)
     f.set_defaults(func=_cmd_fig2_plot)
 
-    gj = dict(required=True, help="config as JSON with keys 'device', 'gamma', 'gaussians' (the rule passes it)")
+    gj = dict(required=True, help="the config slice the command reads, as JSON (the rule passes it)")
 
     def add(name, func, help_):
         sp = sub.add_parser(name, help=help_, description=help_)
@@ -295,6 +295,9 @@ def build_parser() -> argparse.ArgumentParser:
     af.add_argument("--success-modes", type=int, default=24)
     af.add_argument("--robustness", action="store_true", help="add the fraction-of-settings panel")
     af.set_defaults(func=_cmd_ablation_fig)
+    from alphabridge import cli_images
+
+    cli_images.register(add)
     for sp in (f3, f4, f1, af):
         sp.add_argument("--pdf", required=True, type=Path)
         sp.add_argument("--png", required=True, type=Path)
@@ -305,7 +308,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         args.func(args)
-    except (ConfigError, CheckpointError, TrainingDiverged) as e:
+    except (ConfigError, CheckpointError, TrainingDiverged, DatasetUnavailable) as e:
         print(f"alphabridge {args.command}: error: {e}", file=sys.stderr)
         return 2
     return 0

@@ -1,0 +1,40 @@
+# Image experiments: paths, code inputs and the config slice each rule receives (no rules here).
+IMG = config.get("images", {"runs": {}})
+IDIR = "results/images"
+DATASETS = list(IMG["runs"])
+
+IMAGE_TRAIN_CODE = TRAIN_CODE + pkg(
+    "models/conv.py", "data/images.py", "experiments/images.py", "cli_images.py"
+)
+
+
+def _image_shared(s):
+    return {
+        k: s[k]
+        for k in ("data", "trials", "seed", "beta1", "save_every", "model", "optim")
+    } | {"eval": {k: s["eval"][k] for k in ("every", "n_samples")}}
+
+
+def image_data_json(dataset):
+    return _dump(
+        {"images": {"runs": {dataset: {"data": IMG["runs"][dataset]["data"]}}}}
+    )
+
+
+def image_step_json(dataset, step):
+    """Like step_json: each Step's rule gets the keys it reads, so a later Step's change never
+    re-runs an earlier one; 'dcgan' for the baseline, 'fig1' for the forgetting demo."""
+    s = IMG["runs"][dataset]
+    sec = _image_shared(s)
+    if step == "dcgan":
+        sec["dcgan"] = s["dcgan"]
+    else:
+        keys = AB_KEYS["I"] if step == "fig1" else AB_KEYS[step]
+        sec["alpha_bridge"] = {k: s["alpha_bridge"][k] for k in keys}
+    out = {"device": config["device"], "images": {"runs": {dataset: sec}}}
+    if step in ("II", "fig1"):
+        out["gamma"] = config["gamma"]
+        sec["alpha_bridge"] |= {k: s["alpha_bridge"][k] for k in AB_KEYS["II"]}
+    if step == "fig1":
+        sec["fig1"] = s["fig1"]
+    return _dump(out)
