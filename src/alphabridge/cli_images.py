@@ -41,6 +41,81 @@ def _cmd_image_fig1_data(args) -> None:
                           out_npz=args.out)
 
 
+def _npz(path) -> dict:
+    import numpy as np
+
+    with np.load(path) as z:
+        return {k: z[k] for k in z.files}
+
+
+def _cmd_image_fig1(args) -> None:
+    """Fig. 1: the 25-Gaussians demo on top, then one image demo per dataset."""
+    import matplotlib.pyplot as plt
+    import torch
+
+    from alphabridge.data.gaussians import GaussiansData, grid_means, make_splits
+    from alphabridge.config import from_dict
+    from alphabridge.experiments.images import image_shape
+    from alphabridge.figures.gaussians import plot_fig1
+    from alphabridge.figures.images import plot_fig1_images
+    from alphabridge.io import save_figure
+    from alphabridge.metrics.gaussians import mode_coverage
+
+    cfg = _cfg(args)
+    g = cfg["gaussians"]
+    means = grid_means(g["data"]["grid"])
+
+    def scores(x):
+        modes, hq = mode_coverage(torch.from_numpy(x), means=means, std=g["data"]["std"], n_std=g["eval"]["hq_std"])
+        return f"{modes} modes, HQ {hq:.2f}"
+
+    real = make_splits(from_dict(GaussiansData, g["data"]))["test"][:2000].numpy()
+    n = 1 + len(args.datasets)
+    width = 1.7 * max([len(g["fig1"]["snapshots"])] + [len(cfg["images"]["runs"][d]["fig1"]["snapshots"])
+                                                      for d in args.datasets])
+    fig = plt.figure(figsize=(width, 3.6 * n))
+    subs = fig.subfigures(n, 1, squeeze=False)[:, 0]
+    plot_fig1(_npz(args.gaussians_demo), real=real, snapshots=g["fig1"]["snapshots"],
+              start=g["alpha_bridge"]["step1_iters"], scores=scores, fig=subs[0])
+    subs[0].suptitle("25-Gaussians", fontsize=8)
+    for sub, name, path in zip(subs[1:], args.datasets, args.image_demos):
+        s = cfg["images"]["runs"][name]
+        plot_fig1_images(_npz(path), shape=image_shape(s), snapshots=s["fig1"]["snapshots"],
+                         start=s["alpha_bridge"]["step1_iters"], name=name, fig=sub)
+    save_figure(fig, args.pdf, args.png)
+
+
+def _cmd_image_fig5(args) -> None:
+    from alphabridge.experiments.images import fig5_columns, image_shape
+    from alphabridge.figures.images import image_grid, plot_fig5
+    from alphabridge.io import save_figure
+
+    cfg = _cfg(args)
+    rows = {}
+    for name, path in zip(args.datasets, args.samples):
+        s = cfg["images"]["runs"][name]
+        samples = _npz(path)
+        rows[name] = [(title, image_grid(samples[key][0][:64], shape=image_shape(s), ncol=8))
+                      for title, key in fig5_columns(s, saved=list(samples))]
+    save_figure(plot_fig5(rows), args.pdf, args.png)
+
+
+def _cmd_image_fig6_data(args) -> None:
+    import torch
+
+    from alphabridge.experiments.image_figs import fig6_data
+
+    torch.set_num_threads(args.threads)
+    fig6_data(cfg=_cfg(args), dataset=args.dataset, ckpt=args.ckpt, dataset_npz=args.data, out_npz=args.out)
+
+
+def _cmd_image_fig6(args) -> None:
+    from alphabridge.figures.images import plot_fig6
+    from alphabridge.io import save_figure
+
+    save_figure(plot_fig6({name: _npz(p) for name, p in zip(args.datasets, args.data)}), args.pdf, args.png)
+
+
 def register(add) -> None:
     """`add(name, func, help)` creates a sub-command that takes --config-json."""
     d = add("image-data", _cmd_image_data, "images: prepare a dataset (digits, mnist, cifar10, celeba) -> npz")
@@ -65,3 +140,23 @@ def register(add) -> None:
     f.add_argument("--step1", required=True, type=Path)
     f.add_argument("--out", required=True, type=Path)
     f.add_argument("--threads", type=int, default=1)
+    f1 = add("image-fig1", _cmd_image_fig1, "Fig. 1: forgetting demo on 25-Gaussians and on image datasets")
+    f1.add_argument("--gaussians-demo", required=True, type=Path)
+    f1.add_argument("--datasets", nargs="*", default=[])
+    f1.add_argument("--image-demos", nargs="*", type=Path, default=[], help="demo.npz per dataset, same order")
+    f5 = add("image-fig5", _cmd_image_fig5, "Fig. 5: alpha-Bridge sample grids along training, one row per dataset")
+    f5.add_argument("--datasets", nargs="+", required=True)
+    f5.add_argument("--samples", nargs="+", required=True, type=Path, help="samples.npz per dataset, same order")
+    f6d = add("image-fig6-data", _cmd_image_fig6_data,
+              "Fig. 6 data: G(z), G(E(x)) and a latent walk from the final alpha-Bridge model")
+    f6d.add_argument("--dataset", required=True)
+    f6d.add_argument("--ckpt", required=True, type=Path)
+    f6d.add_argument("--data", required=True, type=Path)
+    f6d.add_argument("--out", required=True, type=Path)
+    f6d.add_argument("--threads", type=int, default=1)
+    f6 = add("image-fig6", _cmd_image_fig6, "Fig. 6: render generation, reconstruction and the latent walk")
+    f6.add_argument("--datasets", nargs="+", required=True)
+    f6.add_argument("--data", nargs="+", required=True, type=Path)
+    for sp in (f1, f5, f6):
+        sp.add_argument("--pdf", required=True, type=Path)
+        sp.add_argument("--png", required=True, type=Path)

@@ -145,3 +145,87 @@ rule image_fig1_data:
     shell:
         "python -m alphabridge image-fig1-data --config-json {params.cfg:q} --dataset {wildcards.dataset} --data {input.data}"
         " --step1 {input.step1} --out {output} --threads {threads} 2>&1 | tee {log}"
+
+
+rule image_fig6_data:
+    input:
+        IMAGE_TRAIN_CODE,
+        pkg("experiments/image_figs.py"),
+        data="resources/datasets/{dataset}.npz",
+        ckpt=f"{IDIR}/{{dataset}}/alpha_bridge/step3.pt",
+    output:
+        f"{IDIR}/{{dataset}}/fig6/data.npz",
+    log:
+        "logs/images/{dataset}_fig6_data.log",
+    conda:
+        "../../envs/alphabridge.yaml"
+    threads: 1
+    params:
+        cfg=lambda w: image_fig_json([w.dataset]),
+    shell:
+        "python -m alphabridge image-fig6-data --config-json {params.cfg:q} --dataset {wildcards.dataset}"
+        " --ckpt {input.ckpt} --data {input.data} --out {output} --threads {threads} 2>&1 | tee {log}"
+
+
+rule image_fig1:
+    input:
+        pkg("figures/gaussians.py", "figures/images.py", "cli_images.py"),
+        gaussians=rules.gaussians_fig1_data.output[0],
+        images=expand(f"{IDIR}/{{d}}/fig1/demo.npz", d=figure_datasets()),
+    output:
+        pdf=report(
+            "results/figures/fig1.pdf", caption="../report/fig1.rst", category="Images"
+        ),
+        png="results/figures/fig1.png",
+    log:
+        "logs/images/fig1.log",
+    conda:
+        "../../envs/alphabridge.yaml"
+    params:
+        cfg=lambda w: image_fig_json(figure_datasets()),
+        datasets=" ".join(figure_datasets()),
+    shell:
+        "python -m alphabridge image-fig1 --config-json {params.cfg:q} --gaussians-demo {input.gaussians}"
+        " --datasets {params.datasets} --image-demos {input.images} --pdf {output.pdf} --png {output.png} 2>&1 | tee {log}"
+
+
+rule image_fig5:
+    input:
+        pkg("figures/images.py", "experiments/images.py", "cli_images.py"),
+        samples=expand(f"{IDIR}/{{d}}/alpha_bridge/samples.npz", d=figure_datasets()),
+    output:
+        pdf=report(
+            "results/figures/fig5.pdf", caption="../report/fig5.rst", category="Images"
+        ),
+        png="results/figures/fig5.png",
+    log:
+        "logs/images/fig5.log",
+    conda:
+        "../../envs/alphabridge.yaml"
+    params:
+        cfg=lambda w: image_fig_json(figure_datasets()),
+        datasets=" ".join(figure_datasets()),
+    shell:
+        "python -m alphabridge image-fig5 --config-json {params.cfg:q} --datasets {params.datasets}"
+        " --samples {input.samples} --pdf {output.pdf} --png {output.png} 2>&1 | tee {log}"
+
+
+rule image_fig6:
+    input:
+        pkg("figures/images.py", "cli_images.py"),
+        data=expand(f"{IDIR}/{{d}}/fig6/data.npz", d=figure_datasets()),
+    output:
+        pdf=report(
+            "results/figures/fig6.pdf", caption="../report/fig6.rst", category="Images"
+        ),
+        png="results/figures/fig6.png",
+    log:
+        "logs/images/fig6.log",
+    conda:
+        "../../envs/alphabridge.yaml"
+    params:
+        cfg=lambda w: image_fig_json(figure_datasets()),
+        datasets=" ".join(figure_datasets()),
+    shell:
+        "python -m alphabridge image-fig6 --config-json {params.cfg:q} --datasets {params.datasets}"
+        " --data {input.data} --pdf {output.pdf} --png {output.png} 2>&1 | tee {log}"

@@ -38,3 +38,30 @@ def image_step_json(dataset, step):
     if step == "fig1":
         sec["fig1"] = s["fig1"]
     return _dump(out)
+
+
+def figure_datasets():
+    """Digits always (offline); MNIST and CelebA where their data is on disk (Fig. 5/6 panels)."""
+    out = [d for d in ("digits",) if d in IMG["runs"]]
+    for d in ("mnist", "celeba"):
+        s = IMG["runs"].get(d)
+        if s is None:
+            continue
+        present = (
+            Path(s["data"]["root"], "MNIST/raw").is_dir()
+            if d == "mnist"
+            else bool(s["data"]["celeba_dir"])
+            and Path(s["data"]["celeba_dir"]).is_dir()
+        )
+        out += [d] if present else []
+    return out
+
+
+def image_fig_json(datasets):
+    return _dump(
+        {
+            "device": config["device"],
+            "gaussians": G,
+            "images": {"runs": {d: IMG["runs"][d] for d in datasets}},
+        }
+    )

@@ -68,3 +68,18 @@ def image_forgetting_demo(*, cfg: dict, dataset: str, dataset_npz: Path, step1_c
     c, h, w = image_shape(section)
     forgetting_runs(cfg=cfg, g=section, tcfg=image_train_config(section, method="alpha_bridge"),
                     train=_train_images(dataset_npz), x_dim=c * h * w, step1_ckpt=step1_ckpt, out_npz=out_npz)
+
+
+def fig5_columns(section: dict, *, saved: list[str]) -> list[tuple[str, str]]:
+    """Fig. 5's columns: end of Step I, 1/4, 1/2, 3/4 and end of Step II, end of Step III; each the
+    saved iteration nearest to it. Returns (title, npz key)."""
+    ab = section["alpha_bridge"]
+    n1, n2, n3 = ab["step1_iters"], ab["step2_iters"], ab["step3_iters"]
+    targets = [("end of Step I", n1)] + [(f"Step II, {q:.0%}", n1 + round(q * n2)) for q in (0.25, 0.5, 0.75)] + [
+        ("end of Step II", n1 + n2), ("end of Step III", n1 + n2 + n3)]
+    its = sorted(int(k[2:]) for k in saved)
+    out = []
+    for title, t in targets:
+        it = min(its, key=lambda i: abs(i - t))
+        out.append((f"{title}\n(it {it})", f"it{it}"))
+    return out

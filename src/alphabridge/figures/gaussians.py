@@ -64,15 +64,20 @@ def plot_fig4(metrics: pd.DataFrame, *, beta1s, boundaries=()):
     return fig
 
 
-def plot_fig1(demo: dict[str, np.ndarray], *, real: np.ndarray, snapshots, start: int, trial: int = 0, scores=None):
-    """Top: plain reverse-KL fine-tuning from the ML model; bottom: alpha-Bridge from the same start."""
+def plot_fig1(demo: dict[str, np.ndarray], *, real: np.ndarray, snapshots, start: int, trial: int = 0, scores=None,
+              fig=None):
+    """Top: plain reverse-KL fine-tuning from the ML model; bottom: alpha-Bridge from the same start.
+    `fig` may be a matplotlib SubFigure (Fig. 1 stacks the 25-Gaussians and image demos)."""
     rows = (("rkl", "reverse-KL GAN\nfrom the ML model"), ("bridge", "α-Bridge (Step II)\nfrom the ML model"))
-    fig, axes = plt.subplots(2, len(snapshots), figsize=(1.6 * len(snapshots), 3.4), squeeze=False)
+    own = fig is None
+    fig = fig or plt.figure(figsize=(1.6 * len(snapshots), 3.4))
+    axes = fig.subplots(2, len(snapshots), squeeze=False)
     for r, (key, label) in enumerate(rows):
         for c, k in enumerate(snapshots):
             x = demo[f"{key}_it{k}"][trial]
             extra = f"\n{scores(x)}" if scores else ""
             _scatter(axes[r, c], real, x, f"+{k} it (iteration {start + k}){extra}")
         axes[r, 0].set_ylabel(label, fontsize=7)
-    fig.tight_layout()
+    if own:
+        fig.tight_layout()
     return fig

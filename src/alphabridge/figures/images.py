@@ -1,0 +1,83 @@
+"""Image figures: sample grids along training (Fig. 5), generation / reconstruction / latent walk
+(Fig. 6) and the image half of the forgetting demo (Fig. 1). Inputs are saved uint8 arrays only."""
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+
+def image_grid(images: np.ndarray, *, shape, ncol: int) -> np.ndarray:
+    """uint8 [n, C*H*W] -> one [rows*H, ncol*W(, 3)] mosaic with a 1-pixel white gutter."""
+    c, h, w = shape
+    n = len(images)
+    rows = -(-n // ncol)
+    out = np.full((rows * (h + 1) - 1, ncol * (w + 1) - 1, c), 255, np.uint8)
+    for i, img in enumerate(images.reshape(n, c, h, w)):
+        r, k = divmod(i, ncol)
+        out[r * (h + 1) : r * (h + 1) + h, k * (w + 1) : k * (w + 1) + w] = img.transpose(1, 2, 0)
+    return out[..., 0] if c == 1 else out
+
+
+def _show(ax, grid, title):
+    ax.imshow(grid, cmap="gray" if grid.ndim == 2 else None, vmin=0, vmax=255, interpolation="nearest")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_title(title, fontsize=7)
+
+
+def plot_fig5(rows: dict[str, list[tuple[str, np.ndarray]]]):
+    """rows: dataset -> [(column title, grid)], e.g. Step I end, through Step II, end of Step III."""
+    ncol = max(len(v) for v in rows.values())
+    fig, axes = plt.subplots(len(rows), ncol, figsize=(1.9 * ncol, 2.0 * len(rows)), squeeze=False)
+    for r, (name, panels) in enumerate(rows.items()):
+        for c in range(ncol):
+            if c < len(panels):
+                _show(axes[r, c], panels[c][1], panels[c][0])
+            else:
+                axes[r, c].axis("off")
+        axes[r, 0].set_ylabel(name, fontsize=8)
+    fig.suptitle("α-Bridge samples along training", fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def plot_fig6(data: dict[str, dict], *, trial: int = 0):
+    """Per dataset: x = G(z) | G(E(x)) on top, the latent walk (rows: images, columns: steps) below."""
+    fig, axes = plt.subplots(2, 2 * len(data), figsize=(3.6 * len(data), 4.2), squeeze=False,
+                             gridspec_kw={"height_ratios": [1, 2.2]})
+    for k, (name, d) in enumerate(data.items()):
+        shape = tuple(int(v) for v in d["shape"])
+        n = d["generated"].shape[1]
+        ncol = min(n, 4)
+        _show(axes[0, 2 * k], image_grid(d["generated"][trial], shape=shape, ncol=ncol), f"{name}: x = G(z)")
+        _show(axes[0, 2 * k + 1], image_grid(d["reconstructed"][trial], shape=shape, ncol=ncol), "G(E(x))")
+        walk = d["walk"][trial]  # [n, steps, D]
+        gs = axes[1, 2 * k].get_gridspec()
+        axes[1, 2 * k].remove()
+        axes[1, 2 * k + 1].remove()
+        ax = fig.add_subplot(gs[1, 2 * k : 2 * k + 2])
+        steps = ", ".join(f"{t:.2g}" for t in d["steps"])
+        _show(ax, image_grid(walk.reshape(-1, walk.shape[-1]), shape=shape, ncol=walk.shape[1]),
+              f"z = E(x) + t·d, d: {d['label']} (t = {steps})")
+    fig.tight_layout()
+    return fig
+
+
+def plot_fig1_images(demo: dict[str, np.ndarray], *, shape, snapshots, start: int, name: str, n: int = 16,
+                     trial: int = 0, fig=None):
+    rows = (("rkl", "reverse-KL GAN\nfrom the ML model"), ("bridge", "α-Bridge (Step II)\nfrom the ML model"))
+    own = fig is None
+    fig = fig or plt.figure(figsize=(1.6 * len(snapshots), 3.6))
+    axes = fig.subplots(2, len(snapshots), squeeze=False)
+    for r, (key, label) in enumerate(rows):
+        for c, k in enumerate(snapshots):
+            grid = image_grid(demo[f"{key}_it{k}"][trial][:n], shape=shape, ncol=int(np.sqrt(n)))
+            _show(axes[r, c], grid, f"+{k} it (iteration {start + k})")
+        axes[r, 0].set_ylabel(label, fontsize=7)
+    fig.suptitle(f"{name}: plain reverse-KL vs α-Bridge from the same ML model", fontsize=8)
+    if own:
+        fig.tight_layout()
+    return fig
