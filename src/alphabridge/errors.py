@@ -8,3 +8,8 @@ class CheckpointError(RuntimeError):
 
 class TrainingDiverged(RuntimeError):
     """A loss became NaN or infinite; the message names the Step and iteration."""
+
+
+class WeightsUnavailable(RuntimeError):
+    """Pretrained weights (the FID Inception net) are neither on disk nor downloadable; the message
+    names the file, where to put it, where to get it and the config key that moves the folder."""
