@@ -11,7 +11,7 @@ from pathlib import Path
 
 from alphabridge import __version__
 from alphabridge.config import ConfigError
-from alphabridge.errors import CheckpointError, DatasetUnavailable, TrainingDiverged
+from alphabridge.errors import CheckpointError, DatasetUnavailable, TrainingDiverged, WeightsUnavailable
 
 
 def _cmd_validate(args) -> None:
@@ -308,7 +308,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         args.func(args)
-    except (ConfigError, CheckpointError, TrainingDiverged, DatasetUnavailable) as e:
+    except (ConfigError, CheckpointError, TrainingDiverged, DatasetUnavailable, WeightsUnavailable) as e:
         print(f"alphabridge {args.command}: error: {e}", file=sys.stderr)
         return 2
     return 0

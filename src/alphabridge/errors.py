@@ -12,3 +12,8 @@ class TrainingDiverged(RuntimeError):
 
 class DatasetUnavailable(RuntimeError):
     """A dataset is neither on disk nor downloadable; the message lists each file, its md5 and where it goes."""
+
+
+class WeightsUnavailable(RuntimeError):
+    """Pretrained weights (the FID Inception net) are neither on disk nor downloadable; the message
+    names the file, where to put it, where to get it and the config key that moves the folder."""
