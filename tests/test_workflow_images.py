@@ -11,6 +11,8 @@ from alphabridge.figures.images import image_grid
 from conftest import REPO, run_snakemake
 
 FIGS = ["results/figures/fig1.pdf", "results/figures/fig5.pdf", "results/figures/fig6.pdf"]
+METRICS = ["results/images/digits/alpha_bridge/metrics.csv", "results/images/digits/dcgan/metrics.csv",
+           "results/tables/digits.csv"]
 
 
 @pytest.fixture(scope="module")
@@ -18,8 +20,7 @@ def digits_run(tmp_path_factory):
     from conftest import copy_repo
 
     dst = copy_repo(tmp_path_factory.mktemp("img"))
-    run_snakemake(["--cores", "2", *FIGS, "results/images/digits/dcgan/samples.npz", "--configfile", "config/smoke.yaml"],
-                  cwd=dst)
+    run_snakemake(["--cores", "2", *FIGS, *METRICS, "--configfile", "config/smoke.yaml"], cwd=dst)
     return dst
 
 
@@ -67,3 +68,42 @@ def test_fig5_columns_pick_nearest_saved_iteration():
     s = {"alpha_bridge": {"step1_iters": 100, "step2_iters": 200, "step3_iters": 100}}
     cols = fig5_columns(s, saved=[f"it{i}" for i in range(50, 401, 50)])
     assert [k for _, k in cols] == ["it100", "it150", "it200", "it250", "it300", "it400"]
+
+
+@pytest.mark.workflow
+def test_digits_metrics_match_an_independent_computation(digits_run):
+    import json
+
+    import pandas as pd
+    from pytorch_fid.fid_score import calculate_frechet_distance
+
+    from alphabridge.metrics.classifier import load_classifier
+
+    acc = json.loads((digits_run / "results/images/digits/classifier.json").read_text())["test_accuracy"]
+    assert acc >= 0.93  # the domain classifier is a usable feature net on held-out digits
+    df = pd.read_csv(digits_run / "results/images/digits/alpha_bridge/metrics.csv")
+    assert list(df.columns) == ["method", "dataset", "iteration", "step", "alpha", "fid", "inception_score",
+                                "feature_net"]
+    assert list(df.iteration) == list(range(20, 121, 20)) and set(df.feature_net) == {"classifier"}
+    assert list(df.step) == ["I", "I", "II", "II", "III", "III"]
+    net, _ = load_classifier(digits_run / "resources/classifiers/digits.pt")
+    data = np.load(digits_run / "resources/datasets/digits.npz")
+
+    def feats(u8):
+        with torch.no_grad():
+            f, logits = net(torch.from_numpy(u8.reshape(-1, 1, 8, 8)).double().float() / 127.5 - 1)
+        return f.double().numpy(), logits.double()
+
+    real, _ = feats(data["test_images"])
+    with np.load(digits_run / "results/images/digits/alpha_bridge/samples.npz") as npz:
+        fake, logits = feats(npz["it120"][0])
+    fid = calculate_frechet_distance(fake.mean(0), np.cov(fake, rowvar=False), real.mean(0), np.cov(real, rowvar=False))
+    row = df[df.iteration == 120].iloc[0]
+    assert row.fid == pytest.approx(fid, rel=1e-4)
+    p = torch.softmax(logits, 1)  # IS over 10 splits of 10 samples each
+    parts = [p[i * 10 : (i + 1) * 10] for i in range(10)]
+    is_ = np.mean([float(torch.exp((q * (q.log() - q.mean(0, keepdim=True).log())).sum(1).mean())) for q in parts])
+    assert row.inception_score == pytest.approx(is_, rel=1e-4)
+    table = pd.read_csv(digits_run / "results/tables/digits.csv")
+    assert list(table.columns) == ["method", "inception_score", "fid", "n_samples"]
+    assert list(table.method) == ["alpha_bridge", "dcgan"] and (table.n_samples == 200).all()

@@ -116,6 +116,83 @@ def _cmd_image_fig6(args) -> None:
     save_figure(plot_fig6({name: _npz(p) for name, p in zip(args.datasets, args.data)}), args.pdf, args.png)
 
 
+def _net(args, cfg):
+    from alphabridge.experiments.gaussians import resolve_device
+    from alphabridge.experiments.image_metrics import feature_net
+
+    device = resolve_device(cfg.get("device", "auto"))
+    net = feature_net(kind=args.net, classifier=args.classifier, hub_dir=cfg["images"]["inception"]["hub_dir"],
+                      device=device)
+    return net, device, cfg["images"]["inception"]["batch_size"]
+
+
+def _cmd_image_classifier(args) -> None:
+    import json
+
+    import torch
+
+    from alphabridge.experiments.image_metrics import fit_classifier
+    from alphabridge.io import atomic_path
+
+    torch.set_num_threads(args.threads)
+    header = fit_classifier(images_npz=args.data, ccfg=_cfg(args)["images"]["classifier"], out=args.out)
+    print(f"domain classifier test accuracy: {header['test_accuracy']:.4f}")
+    with atomic_path(args.report, suffix=".json") as tmp:
+        Path(tmp).write_text(json.dumps(header, indent=1))
+
+
+def _cmd_image_ref_stats(args) -> None:
+    import torch
+
+    from alphabridge.experiments.image_metrics import reference_stats
+
+    torch.set_num_threads(args.threads)
+    cfg = _cfg(args)
+    net, device, bs = _net(args, cfg)
+    reference_stats(images_npz=args.data, net=net, out=args.out, meta={"feature_net": args.net, "split": "test"},
+                    batch_size=bs, device=device)
+
+
+def _cmd_image_metrics(args) -> None:
+    import torch
+
+    from alphabridge.experiments.image_metrics import metrics_along_training
+    from alphabridge.io import write_csv
+
+    torch.set_num_threads(args.threads)
+    cfg = _cfg(args)
+    net, device, bs = _net(args, cfg)
+    df = metrics_along_training(samples_npz=args.samples, section=cfg["images"]["runs"][args.dataset],
+                                dataset=args.dataset, method=args.method, net=net, ref_stats=args.ref, batch_size=bs,
+                                device=device)
+    write_csv(df, args.out)
+
+
+def _cmd_image_final(args) -> None:
+    import pandas as pd
+    import torch
+
+    from alphabridge.experiments.image_metrics import final_scores
+    from alphabridge.io import write_csv
+
+    torch.set_num_threads(args.threads)
+    cfg = _cfg(args)
+    net, _, bs = _net(args, cfg)
+    n = cfg["images"]["runs"][args.dataset]["eval"]["final_samples"]
+    row = final_scores(cfg=cfg, dataset=args.dataset, method=args.method, ckpt=args.ckpt, n_samples=n, net=net,
+                       ref_stats=args.ref, batch_size=bs)
+    write_csv(pd.DataFrame([row]), args.out)
+
+
+def _cmd_image_table(args) -> None:
+    import pandas as pd
+
+    from alphabridge.io import write_csv
+
+    write_csv(pd.concat([pd.read_csv(p) for p in args.finals])[["method", "inception_score", "fid", "n_samples"]],
+              args.out)
+
+
 def register(add) -> None:
     """`add(name, func, help)` creates a sub-command that takes --config-json."""
     d = add("image-data", _cmd_image_data, "images: prepare a dataset (digits, mnist, cifar10, celeba) -> npz")
@@ -157,6 +234,30 @@ def register(add) -> None:
     f6 = add("image-fig6", _cmd_image_fig6, "Fig. 6: render generation, reconstruction and the latent walk")
     f6.add_argument("--datasets", nargs="+", required=True)
     f6.add_argument("--data", nargs="+", required=True, type=Path)
+    c = add("image-classifier", _cmd_image_classifier,
+            "images: train the domain classifier (digits / MNIST) whose features replace Inception's")
+    c.add_argument("--data", required=True, type=Path)
+    c.add_argument("--out", required=True, type=Path)
+    c.add_argument("--report", required=True, type=Path, help="JSON with the test accuracy")
+    rs = add("image-ref-stats", _cmd_image_ref_stats, "images: feature statistics of the real test images")
+    im = add("image-metrics", _cmd_image_metrics, "images: FID / IS of the saved samples along training -> CSV")
+    fi = add("image-final", _cmd_image_final, "images: FID / IS of eval.final_samples images of the final model")
+    for sp in (rs, im, fi):
+        sp.add_argument("--net", required=True, choices=["classifier", "inception"])
+        sp.add_argument("--classifier", type=Path, help="the domain classifier (with --net classifier)")
+        sp.add_argument("--out", required=True, type=Path)
+    rs.add_argument("--data", required=True, type=Path)
+    for sp in (im, fi):
+        sp.add_argument("--dataset", required=True)
+        sp.add_argument("--method", required=True, choices=["alpha_bridge", "dcgan"])
+        sp.add_argument("--ref", required=True, type=Path, help="reference statistics (image-ref-stats)")
+    im.add_argument("--samples", required=True, type=Path)
+    fi.add_argument("--ckpt", required=True, type=Path)
+    for sp in (c, rs, im, fi):
+        sp.add_argument("--threads", type=int, default=1)
+    t = add("image-table", _cmd_image_table, "images: the CIFAR10-style table method, inception_score, fid, n_samples")
+    t.add_argument("--finals", nargs="+", required=True, type=Path)
+    t.add_argument("--out", required=True, type=Path)
     for sp in (f1, f5, f6):
         sp.add_argument("--pdf", required=True, type=Path)
         sp.add_argument("--png", required=True, type=Path)

@@ -4,6 +4,7 @@
 
 wildcard_constraints:
     dataset="|".join(DATASETS) or "no_dataset",
+    net="classifier|inception",
 
 
 localrules:
@@ -229,3 +230,108 @@ rule image_fig6:
     shell:
         "python -m alphabridge image-fig6 --config-json {params.cfg:q} --datasets {params.datasets}"
         " --data {input.data} --pdf {output.pdf} --png {output.png} 2>&1 | tee {log}"
+
+
+rule image_classifier:
+    input:
+        IMAGE_METRIC_CODE,
+        data="resources/datasets/{dataset}.npz",
+    output:
+        net="resources/classifiers/{dataset}.pt",
+        report=f"{IDIR}/{{dataset}}/classifier.json",
+    log:
+        "logs/images/{dataset}_classifier.log",
+    conda:
+        "../../envs/alphabridge.yaml"
+    threads: 1
+    params:
+        cfg=cfg_json("images"),
+    shell:
+        "python -m alphabridge image-classifier --config-json {params.cfg:q} --data {input.data} --out {output.net}"
+        " --report {output.report} --threads {threads} 2>&1 | tee {log}"
+
+
+rule image_ref_stats:
+    input:
+        unpack(feature_net_inputs),
+        IMAGE_METRIC_CODE,
+        data="resources/datasets/{dataset}.npz",
+    output:
+        "resources/fid_stats/{dataset}_{net}.npz",
+    log:
+        "logs/images/{dataset}_{net}_ref_stats.log",
+    conda:
+        "../../envs/alphabridge.yaml"
+    threads: 1
+    params:
+        cfg=lambda w: image_metric_json(w.dataset),
+        net=lambda w, input: net_args(w, input),
+    shell:
+        "python -m alphabridge image-ref-stats --config-json {params.cfg:q} {params.net} --data {input.data}"
+        " --out {output} --threads {threads} 2>&1 | tee {log}"
+
+
+rule image_metrics:
+    input:
+        unpack(feature_net_inputs),
+        IMAGE_METRIC_CODE,
+        samples=f"{IDIR}/{{dataset}}/{{method}}/samples.npz",
+        ref=ref_stats,
+    output:
+        f"{IDIR}/{{dataset}}/{{method}}/metrics.csv",
+    log:
+        "logs/images/{dataset}_{method}_metrics.log",
+    conda:
+        "../../envs/alphabridge.yaml"
+    threads: 1
+    params:
+        cfg=lambda w: image_metric_json(w.dataset),
+        net=lambda w, input: net_args(w, input),
+    shell:
+        "python -m alphabridge image-metrics --config-json {params.cfg:q} {params.net} --dataset {wildcards.dataset}"
+        " --method {wildcards.method} --ref {input.ref} --samples {input.samples} --out {output} --threads {threads}"
+        " 2>&1 | tee {log}"
+
+
+rule image_final:
+    input:
+        unpack(feature_net_inputs),
+        IMAGE_METRIC_CODE,
+        ckpt=lambda w: f"{IDIR}/{w.dataset}/{w.method}/"
+        + ("step3.pt" if w.method == "alpha_bridge" else "model.pt"),
+        ref=ref_stats,
+    output:
+        f"{IDIR}/{{dataset}}/{{method}}/final.csv",
+    log:
+        "logs/images/{dataset}_{method}_final.log",
+    conda:
+        "../../envs/alphabridge.yaml"
+    threads: 1
+    resources:
+        gpu=GPU,
+    params:
+        cfg=lambda w: image_metric_json(w.dataset),
+        net=lambda w, input: net_args(w, input),
+    shell:
+        "python -m alphabridge image-final --config-json {params.cfg:q} {params.net} --dataset {wildcards.dataset}"
+        " --method {wildcards.method} --ref {input.ref} --ckpt {input.ckpt} --out {output} --threads {threads}"
+        " 2>&1 | tee {log}"
+
+
+rule image_table:
+    input:
+        pkg("cli_images.py"),
+        finals=expand(
+            f"{IDIR}/{{{{dataset}}}}/{{m}}/final.csv", m=["alpha_bridge", "dcgan"]
+        ),
+    output:
+        "results/tables/{dataset}.csv",
+    log:
+        "logs/images/{dataset}_table.log",
+    conda:
+        "../../envs/alphabridge.yaml"
+    params:
+        cfg=lambda w: image_metric_json(w.dataset),
+    shell:
+        "python -m alphabridge image-table --config-json {params.cfg:q} --finals {input.finals} --out {output}"
+        " 2>&1 | tee {log}"

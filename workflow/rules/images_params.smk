@@ -65,3 +65,46 @@ def image_fig_json(datasets):
             "images": {"runs": {d: IMG["runs"][d] for d in datasets}},
         }
     )
+
+
+IMAGE_METRIC_CODE = pkg(
+    "metrics/inception.py",
+    "metrics/classifier.py",
+    "data/images.py",
+    "experiments/image_metrics.py",
+    "experiments/images.py",
+    "cli_images.py",
+)
+
+
+def image_metric_json(dataset):
+    return _dump(
+        {
+            "device": config["device"],
+            "images": {
+                "inception": IMG["inception"],
+                "runs": {dataset: IMG["runs"][dataset]},
+            },
+        }
+    )
+
+
+def feature_net_inputs(w):
+    """The classifier file when the dataset's metrics use it (nothing for Inception: its weights
+    are outside the workflow, found or reported by the metrics code)."""
+    net = IMG["runs"][w.dataset]["eval"]["feature_net"]
+    return (
+        {"classifier": f"resources/classifiers/{w.dataset}.pt"}
+        if net == "classifier"
+        else {}
+    )
+
+
+def net_args(w, input):
+    net = IMG["runs"][w.dataset]["eval"]["feature_net"]
+    extra = f" --classifier {input.classifier}" if net == "classifier" else ""
+    return f"--net {net}{extra}"
+
+
+def ref_stats(w):
+    return f"resources/fid_stats/{w.dataset}_{IMG['runs'][w.dataset]['eval']['feature_net']}.npz"

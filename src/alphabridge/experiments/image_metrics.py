@@ -1,0 +1,95 @@
+"""Image metrics: the domain classifier (digits / MNIST), reference feature statistics per dataset,
+FID and IS along training from the saved samples, and final FID / IS from a trained model.
+The feature net is `eval.feature_net`: `classifier` (no download) or `inception` (pytorch-fid's)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+
+from alphabridge.data.images import load_prepared, to_unit_range
+from alphabridge.experiments.gaussians import resolve_device, step_and_alpha
+from alphabridge.experiments.images import image_shape, image_train_config
+from alphabridge.metrics import inception as inc
+from alphabridge.metrics.classifier import (ClassifierArch, evaluate_accuracy, load_classifier, save_classifier,
+                                            train_classifier)
+from alphabridge.train.checkpoint import load_checkpoint
+from alphabridge.train.loop import generate, init_state, restore_state
+
+METRIC_COLUMNS = ["method", "dataset", "iteration", "step", "alpha", "fid", "inception_score", "feature_net"]
+IS_SPLITS = 10  # the standard split protocol of Salimans et al. (2016)
+
+
+def fit_classifier(*, images_npz: Path, ccfg: dict, out: Path, device="cpu") -> dict:
+    """Train the domain classifier on the train split; its test accuracy goes in its header."""
+    data = load_prepared(images_npz)
+    if data["train_images"].shape[1] != 1:
+        raise ValueError("the domain classifier is for 1-channel digits / MNIST; use feature_net: inception")
+    arch = ClassifierArch(feature_dim=ccfg["feature_dim"])
+    net = train_classifier(to_unit_range(data["train_images"]), data["train_labels"], epochs=ccfg["epochs"],
+                           lr=ccfg["lr"], batch_size=ccfg["batch_size"], seed=ccfg["seed"], device=device, arch=arch)
+    acc = evaluate_accuracy(net, to_unit_range(data["test_images"]), data["test_labels"], device=device)
+    header = {"test_accuracy": acc, "n_train": len(data["train_images"]), "n_test": len(data["test_images"])}
+    save_classifier(net, out, header=header)
+    return header
+
+
+def feature_net(*, kind: str, classifier: Path | None, hub_dir: str, device):
+    if kind == "classifier":
+        if classifier is None:
+            raise ValueError("feature_net 'classifier' needs the trained classifier file")
+        return load_classifier(classifier, device=device)[0]
+    return inc.load_inception(hub_dir=hub_dir, device=device)
+
+
+def _images(flat_uint8: np.ndarray, shape) -> torch.Tensor:
+    return to_unit_range(np.ascontiguousarray(flat_uint8).reshape(len(flat_uint8), *shape))
+
+
+def reference_stats(*, images_npz: Path, net, out: Path, meta: dict, batch_size: int, device) -> None:
+    """Feature mean / covariance of the real test images (computed once per dataset and net)."""
+    test = to_unit_range(load_prepared(images_npz)["test_images"])
+    feats, _ = inc.activations(net, test, batch_size=batch_size, device=device)
+    mu, sigma = inc.statistics(feats)
+    inc.save_stats(out, mu=mu, sigma=sigma, meta={**meta, "n": len(test)})
+
+
+def score(images: torch.Tensor, *, net, ref: tuple, batch_size: int, device) -> tuple[float, float]:
+    """(FID against the reference statistics, mean IS over IS_SPLITS splits)."""
+    feats, logits = inc.activations(net, images, batch_size=batch_size, device=device)
+    mu, sigma = inc.statistics(feats)
+    return inc.frechet_distance(mu, sigma, ref[0], ref[1]), inc.inception_score(logits, splits=IS_SPLITS)[0]
+
+
+def metrics_along_training(*, samples_npz: Path, section: dict, dataset: str, method: str, net, ref_stats: Path,
+                           batch_size: int, device) -> pd.DataFrame:
+    """FID / IS of trial 0's saved samples at every saved iteration (one row per iteration)."""
+    shape = image_shape(section)
+    ref = inc.load_stats(ref_stats)[:2]
+    rows = []
+    with np.load(samples_npz) as npz:
+        for key in sorted(npz.files, key=lambda k: int(k[2:])):
+            it = int(key[2:])
+            fid, is_ = score(_images(npz[key][0], shape), net=net, ref=ref, batch_size=batch_size, device=device)
+            step, alpha = step_and_alpha(it, section, method=method)
+            rows.append({"method": method, "dataset": dataset, "iteration": it, "step": step, "alpha": alpha,
+                         "fid": fid, "inception_score": is_, "feature_net": section["eval"]["feature_net"]})
+    return pd.DataFrame(rows, columns=METRIC_COLUMNS)
+
+
+def final_scores(*, cfg: dict, dataset: str, method: str, ckpt: Path, n_samples: int, net, ref_stats: Path,
+                 batch_size: int) -> dict:
+    """FID / IS of n_samples fresh images from the final model (trial 0), as the paper's table."""
+    section = cfg["images"]["runs"][dataset]
+    device = resolve_device(cfg["device"])
+    c, h, w = image_shape(section)
+    tcfg = image_train_config(section, method=method)
+    state = restore_state(init_state(tcfg, x_dim=c * h * w, device=device), load_checkpoint(ckpt, map_location=device),
+                          source=str(ckpt))
+    z = torch.randn(tcfg.trials, n_samples, tcfg.model.z_dim, generator=torch.Generator().manual_seed(4242))
+    x = generate(state.gen, z.to(device), as_uint8=True)[0]
+    fid, is_ = score(_images(x, (c, h, w)), net=net, ref=inc.load_stats(ref_stats)[:2], batch_size=batch_size,
+                     device=device)
+    return {"method": method, "inception_score": is_, "fid": fid, "n_samples": n_samples}
