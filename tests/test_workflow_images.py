@@ -107,3 +107,23 @@ def test_digits_metrics_match_an_independent_computation(digits_run):
     table = pd.read_csv(digits_run / "results/tables/digits.csv")
     assert list(table.columns) == ["method", "inception_score", "fid", "n_samples"]
     assert list(table.method) == ["alpha_bridge", "dcgan"] and (table.n_samples == 200).all()
+
+
+@pytest.mark.workflow
+def test_offline_targets_fail_fast_with_what_to_put_where(repo_copy):
+    import yaml
+
+    proc = run_snakemake(["--cores", "1", "resources/datasets/mnist.npz"], cwd=repo_copy, check=False)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode != 0
+    assert "resources/datasets/raw/MNIST/raw" in out and "train-images-idx3-ubyte.gz" in out and "md5" in out
+    # Inception-based metrics without the weights name the file and the config key; digits data still builds
+    over = repo_copy / "inception.yaml"
+    over.write_text(yaml.safe_dump({"images": {"runs": {"digits": {"eval": {"feature_net": "inception"}}}}}))
+    proc = run_snakemake(["--cores", "1", "resources/fid_stats/digits_inception.npz", "--configfile", str(over)],
+                         cwd=repo_copy, check=False)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode != 0
+    assert "pt_inception-2015-12-05-6726825d.pth" in out and "images.inception.hub_dir" in out
+    assert "resources/torch_hub/checkpoints" in out
+    assert (repo_copy / "resources/datasets/digits.npz").exists()
