@@ -25,3 +25,7 @@ rule all:
         "results/figures/fig3.pdf",
         "results/figures/fig1_gaussians.pdf",
         "results/tables/gaussians_final.csv",
+        "results/figures/fig1.pdf",
+        "results/figures/fig5.pdf",
+        "results/figures/fig6.pdf",
+        "results/tables/digits.csv",
