@@ -127,3 +127,19 @@ def test_offline_targets_fail_fast_with_what_to_put_where(repo_copy):
     assert "pt_inception-2015-12-05-6726825d.pth" in out and "images.inception.hub_dir" in out
     assert "resources/torch_hub/checkpoints" in out
     assert (repo_copy / "resources/datasets/digits.npz").exists()
+
+
+@pytest.mark.workflow
+def test_mnist_and_celeba_panels_join_when_their_data_is_on_disk(repo_copy, tmp_path):
+    import yaml
+
+    base = run_snakemake(["-n", "results/figures/fig5.pdf"], cwd=repo_copy).stdout
+    assert "results/images/digits/alpha_bridge/samples.npz" in base and "images/mnist" not in base
+    (repo_copy / "resources/datasets/raw/MNIST/raw").mkdir(parents=True)
+    celeba = tmp_path / "celeba"
+    celeba.mkdir()
+    over = repo_copy / "celeba.yaml"
+    over.write_text(yaml.safe_dump({"images": {"runs": {"celeba": {"data": {"celeba_dir": str(celeba)}}}}}))
+    out = run_snakemake(["-n", "results/figures/fig5.pdf", "--configfile", str(over)], cwd=repo_copy).stdout
+    for d in ("digits", "mnist", "celeba"):
+        assert f"results/images/{d}/alpha_bridge/samples.npz" in out, d
