@@ -143,3 +143,22 @@ def test_mnist_and_celeba_panels_join_when_their_data_is_on_disk(repo_copy, tmp_
     out = run_snakemake(["-n", "results/figures/fig5.pdf", "--configfile", str(over)], cwd=repo_copy).stdout
     for d in ("digits", "mnist", "celeba"):
         assert f"results/images/{d}/alpha_bridge/samples.npz" in out, d
+
+
+def test_mlp_model_kind_trains_on_flattened_pixels(tmp_path):
+    from alphabridge.data.images import ImageDataConfig, prepare
+    from alphabridge.experiments.images import image_train_step
+    from alphabridge.train.checkpoint import load_checkpoint
+
+    cfg = load_config_files([REPO / "config/config.yaml", REPO / "config/smoke.yaml"])
+    s = cfg["images"]["runs"]["digits"]
+    s["model"] = {"kind": "mlp", "z_dim": 8, "hidden": 32, "depth": 2, "leaky_slope": 0.2}
+    s["alpha_bridge"].update(step1_iters=5)
+    s["trials"] = 2
+    data = tmp_path / "digits.npz"
+    prepare(ImageDataConfig(name="digits", root=str(tmp_path), image_size=8, test_fraction=0.2), out=data)
+    image_train_step(cfg=cfg, dataset="digits", dataset_npz=data, method="alpha_bridge", step="I", in_ckpt=None,
+                     out_ckpt=tmp_path / "s1.pt", samples_out=None, resume_path=None, progress=False)
+    ck = load_checkpoint(tmp_path / "s1.pt")
+    assert ck["iteration"] == 5 and ck["models"]["gen"]["layers.0.weight"].shape == (2, 8, 32)
+    assert ck["samples"][5].shape == (2, s["eval"]["n_samples"], 64) and ck["samples"][5].dtype == np.uint8
