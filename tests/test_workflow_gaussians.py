@@ -136,7 +136,8 @@ def test_code_edits_rerun_only_what_depends_on_them(smoke_run):
 
 
 def test_report_gathers_figures_and_tables(smoke_run):
-    run_snakemake(["--report", "report.html", "--configfile", "config/smoke.yaml"], cwd=smoke_run)
+    run_snakemake(["--report", "report.html", *TARGETS, "results/figures/fig2.pdf", "--configfile", "config/smoke.yaml"],
+                  cwd=smoke_run)
     html = (smoke_run / "report.html").read_text(errors="replace")
     for name in ("fig2.pdf", "fig3.pdf", "fig4.pdf", "fig1_gaussians.pdf", "gaussians_final.csv"):
         assert name in html, name
