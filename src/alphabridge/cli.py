@@ -151,21 +151,14 @@ def _cmd_gaussians_fig1_data(args) -> None:
 
 def _cmd_gaussians_fig1(args) -> None:
     import numpy as np
-    import torch
 
-    from alphabridge.data.gaussians import grid_means
+    from alphabridge.experiments.gaussians_metrics import mode_scorer
     from alphabridge.figures.gaussians import plot_fig1
     from alphabridge.io import save_figure
-    from alphabridge.metrics.gaussians import mode_coverage
 
     cfg = _gcfg(args)
     g = cfg["gaussians"]
-    means = grid_means(g["data"]["grid"])
-
-    def scores(x):
-        modes, hq = mode_coverage(torch.from_numpy(x), means=means, std=g["data"]["std"], n_std=g["eval"]["hq_std"])
-        return f"{modes} modes, HQ {hq:.2f}"
-
+    scores = mode_scorer(g)
     with np.load(args.demo) as npz:
         demo = {k: npz[k] for k in npz.files}
     fig = plot_fig1(demo, real=_real_points(cfg), snapshots=g["fig1"]["snapshots"],

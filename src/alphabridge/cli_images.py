@@ -51,24 +51,18 @@ def _npz(path) -> dict:
 def _cmd_image_fig1(args) -> None:
     """Fig. 1: the 25-Gaussians demo on top, then one image demo per dataset."""
     import matplotlib.pyplot as plt
-    import torch
 
-    from alphabridge.data.gaussians import GaussiansData, grid_means, make_splits
     from alphabridge.config import from_dict
+    from alphabridge.data.gaussians import GaussiansData, make_splits
+    from alphabridge.experiments.gaussians_metrics import mode_scorer
     from alphabridge.experiments.images import image_shape
     from alphabridge.figures.gaussians import plot_fig1
     from alphabridge.figures.images import plot_fig1_images
     from alphabridge.io import save_figure
-    from alphabridge.metrics.gaussians import mode_coverage
 
     cfg = _cfg(args)
     g = cfg["gaussians"]
-    means = grid_means(g["data"]["grid"])
-
-    def scores(x):
-        modes, hq = mode_coverage(torch.from_numpy(x), means=means, std=g["data"]["std"], n_std=g["eval"]["hq_std"])
-        return f"{modes} modes, HQ {hq:.2f}"
-
+    scores = mode_scorer(g)
     real = make_splits(from_dict(GaussiansData, g["data"]))["test"][:2000].numpy()
     n = 1 + len(args.datasets)
     width = 1.7 * max([len(g["fig1"]["snapshots"])] + [len(cfg["images"]["runs"][d]["fig1"]["snapshots"])

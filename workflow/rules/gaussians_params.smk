@@ -41,7 +41,9 @@ METRIC_CODE = pkg(
     "metrics/kde.py",
     "metrics/gaussians.py",
 )
-FIG_CODE = pkg("config.py", "io.py", "figures/gaussians.py")
+FIG_CODE = pkg(
+    "config.py", "io.py", "figures/gaussians.py", "experiments/gaussians_metrics.py"
+)
 
 
 def run_config(run):

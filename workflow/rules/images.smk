@@ -170,7 +170,12 @@ rule image_fig6_data:
 
 rule image_fig1:
     input:
-        pkg("figures/gaussians.py", "figures/images.py", "cli_images.py"),
+        pkg(
+            "figures/gaussians.py",
+            "figures/images.py",
+            "experiments/gaussians_metrics.py",
+            "cli_images.py",
+        ),
         gaussians=rules.gaussians_fig1_data.output[0],
         images=expand(f"{IDIR}/{{d}}/fig1/demo.npz", d=figure_datasets()),
     output:
@@ -192,7 +197,12 @@ rule image_fig1:
 
 rule image_fig5:
     input:
-        pkg("figures/images.py", "experiments/images.py", "cli_images.py"),
+        pkg(
+            "figures/images.py",
+            "figures/gaussians.py",
+            "experiments/images.py",
+            "cli_images.py",
+        ),
         samples=expand(f"{IDIR}/{{d}}/alpha_bridge/samples.npz", d=figure_datasets()),
     output:
         pdf=report(
@@ -213,7 +223,7 @@ rule image_fig5:
 
 rule image_fig6:
     input:
-        pkg("figures/images.py", "cli_images.py"),
+        pkg("figures/images.py", "figures/gaussians.py", "cli_images.py"),
         data=expand(f"{IDIR}/{{d}}/fig6/data.npz", d=figure_datasets()),
     output:
         pdf=report(

@@ -54,3 +54,17 @@ def final_table(tables: list[pd.DataFrame]) -> pd.DataFrame:
             row[f"{m}_std"] = float(last[m].std(ddof=1)) if len(last) > 1 else 0.0
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def mode_scorer(g: dict):
+    """x [n, 2] -> 'k modes, HQ f' for the Fig. 1 panel titles."""
+    from alphabridge.data.gaussians import grid_means
+    from alphabridge.metrics.gaussians import mode_coverage
+
+    means = grid_means(g["data"]["grid"])
+
+    def score(x: np.ndarray) -> str:
+        modes, hq = mode_coverage(torch.from_numpy(x), means=means, std=g["data"]["std"], n_std=g["eval"]["hq_std"])
+        return f"{modes} modes, HQ {hq:.2f}"
+
+    return score

@@ -64,15 +64,22 @@ def plot_fig4(metrics: pd.DataFrame, *, beta1s, boundaries=()):
     return fig
 
 
+FIG1_ROWS = (("rkl", "reverse-KL GAN\nfrom the ML model"), ("bridge", "α-Bridge (Step II)\nfrom the ML model"))
+
+
+def fig1_axes(fig, *, n_cols: int, height: float):
+    """Fig. 1's 2 x n_cols panel grid on `fig` (a SubFigure) or on a new figure; (fig, axes, own)."""
+    own = fig is None
+    fig = fig or plt.figure(figsize=(1.6 * n_cols, height))
+    return fig, fig.subplots(2, n_cols, squeeze=False), own
+
+
 def plot_fig1(demo: dict[str, np.ndarray], *, real: np.ndarray, snapshots, start: int, trial: int = 0, scores=None,
               fig=None):
     """Top: plain reverse-KL fine-tuning from the ML model; bottom: alpha-Bridge from the same start.
     `fig` may be a matplotlib SubFigure (Fig. 1 stacks the 25-Gaussians and image demos)."""
-    rows = (("rkl", "reverse-KL GAN\nfrom the ML model"), ("bridge", "α-Bridge (Step II)\nfrom the ML model"))
-    own = fig is None
-    fig = fig or plt.figure(figsize=(1.6 * len(snapshots), 3.4))
-    axes = fig.subplots(2, len(snapshots), squeeze=False)
-    for r, (key, label) in enumerate(rows):
+    fig, axes, own = fig1_axes(fig, n_cols=len(snapshots), height=3.4)
+    for r, (key, label) in enumerate(FIG1_ROWS):
         for c, k in enumerate(snapshots):
             x = demo[f"{key}_it{k}"][trial]
             extra = f"\n{scores(x)}" if scores else ""

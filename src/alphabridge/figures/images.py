@@ -8,6 +8,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+from alphabridge.figures.gaussians import FIG1_ROWS, fig1_axes  # noqa: E402
+
 
 def image_grid(images: np.ndarray, *, shape, ncol: int) -> np.ndarray:
     """uint8 [n, C*H*W] -> one [rows*H, ncol*W(, 3)] mosaic with a 1-pixel white gutter."""
@@ -68,11 +70,8 @@ def plot_fig6(data: dict[str, dict], *, trial: int = 0):
 
 def plot_fig1_images(demo: dict[str, np.ndarray], *, shape, snapshots, start: int, name: str, n: int = 16,
                      trial: int = 0, fig=None):
-    rows = (("rkl", "reverse-KL GAN\nfrom the ML model"), ("bridge", "α-Bridge (Step II)\nfrom the ML model"))
-    own = fig is None
-    fig = fig or plt.figure(figsize=(1.6 * len(snapshots), 3.6))
-    axes = fig.subplots(2, len(snapshots), squeeze=False)
-    for r, (key, label) in enumerate(rows):
+    fig, axes, own = fig1_axes(fig, n_cols=len(snapshots), height=3.6)
+    for r, (key, label) in enumerate(FIG1_ROWS):
         for c, k in enumerate(snapshots):
             grid = image_grid(demo[f"{key}_it{k}"][trial][:n], shape=shape, ncol=int(np.sqrt(n)))
             _show(axes[r, c], grid, f"+{k} it (iteration {start + k})")
