@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from alphabridge.data.images import load_prepared
+from alphabridge.data.images import load_prepared, to_uint8
 from alphabridge.experiments.gaussians import resolve_device
 from alphabridge.experiments.images import image_shape, image_train_config
 from alphabridge.io import atomic_path
@@ -17,10 +17,6 @@ from alphabridge.train.checkpoint import load_checkpoint
 from alphabridge.train.loop import init_state, restore_state
 
 # Figures show trial 0; every trial's arrays are computed (the models run all trials at once).
-
-
-def _uint8(x: torch.Tensor) -> np.ndarray:
-    return ((x.clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8).cpu().numpy()
 
 
 def _unit(x: np.ndarray, device, trials: int) -> torch.Tensor:
@@ -64,5 +60,6 @@ def fig6_data(*, cfg: dict, dataset: str, ckpt: Path, dataset_npz: Path, out_npz
         walk = torch.stack([gen(z0 + t * d) for t in ts], dim=2)  # [T, n, steps, D]
     with atomic_path(out_npz, suffix=".npz") as tmp:
         with open(tmp, "wb") as fh:
-            np.savez(fh, generated=_uint8(x), reconstructed=_uint8(recon), walk=_uint8(walk),
+            np.savez(fh, generated=to_uint8(x.cpu()).numpy(), reconstructed=to_uint8(recon.cpu()).numpy(),
+                     walk=to_uint8(walk.cpu()).numpy(),
                      steps=ts.cpu().numpy(), shape=np.array([c, h, w]), label=np.array(label))
