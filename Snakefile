@@ -15,6 +15,7 @@ include: "workflow/rules/gaussians.smk"
 include: "workflow/rules/ablations.smk"
 include: "workflow/rules/images_params.smk"
 include: "workflow/rules/images.smk"
+include: "workflow/rules/generalisations.smk"
 
 
 rule all:
@@ -29,3 +30,5 @@ rule all:
         "results/figures/fig5.pdf",
         "results/figures/fig6.pdf",
         "results/tables/digits.csv",
+        "results/figures/fig4_generalisations.pdf",
+        "results/tables/reconstruction.csv",

@@ -17,8 +17,10 @@ from alphabridge.train.schedule import alpha_at
 from conftest import REPO, run_snakemake
 
 pytestmark = pytest.mark.workflow
+AB = ["alpha_bridge", "alpha_bridge_marginals", "alpha_bridge_joint"]
+RECON = [f"results/gaussians/{m}/b1_0.5/reconstruction.csv" for m in AB]
 TARGETS = ["results/figures/fig4.pdf", "results/figures/fig3.pdf", "results/figures/fig1_gaussians.pdf",
-           "results/tables/gaussians_final.csv"]
+           "results/tables/gaussians_final.csv", "results/figures/fig4_generalisations.pdf", *RECON]
 COLUMNS = ["method", "beta1", "trial", "iteration", "step", "alpha", "inception_score", "kde_loglik",
            "kde_bandwidth", "modes_covered", "hq_fraction"]
 
@@ -47,9 +49,9 @@ def test_outputs_and_values(smoke_run):
     data = make_splits(GaussiansData(**{k: tuple(v) if isinstance(v, list) else v for k, v in g["data"].items()}))
     for name in TARGETS:
         assert (smoke_run / name).stat().st_size > 0
-    for fig in ("fig4", "fig3", "fig1_gaussians"):
+    for fig in ("fig4", "fig3", "fig1_gaussians", "fig4_generalisations"):
         assert (smoke_run / f"results/figures/{fig}.png").read_bytes()[:4] == b"\x89PNG"
-    for method in g["methods"]:
+    for method in g["methods"] + g["generalisations"]:
         for b1 in ("0.1", "0.5"):
             base = smoke_run / f"results/gaussians/{method}/b1_{b1}"
             df = pd.read_csv(base / "metrics.csv", dtype={"beta1": str})
@@ -72,7 +74,7 @@ def test_outputs_and_values(smoke_run):
             assert prov["alphabridge_version"] and prov["git_commit"]
             assert prov["config"]["gaussians"]["eval"] == g["eval"]
             assert df.inception_score.between(1, 25).all() and df.hq_fraction.between(0, 1).all()
-            if method == "alpha_bridge":
+            if method in AB:
                 steps = df.drop_duplicates("iteration").set_index("iteration")
                 assert steps.step.to_dict() == {20: "I", 40: "I", 60: "II", 80: "II", 100: "III", 120: "III"}
                 assert steps.alpha[40] == 0.0 and steps.alpha[120] == 1.0
@@ -80,7 +82,7 @@ def test_outputs_and_values(smoke_run):
             else:
                 assert set(df.step) == {"-"} and df.alpha.isna().all()
     table = pd.read_csv(smoke_run / "results/tables/gaussians_final.csv", dtype={"beta1": str})
-    assert len(table) == 6
+    assert len(table) == 10 and set(table.method) == set(AB + ["rkl_gp", "rkl_sn"])
     ab = pd.read_csv(smoke_run / "results/gaussians/alpha_bridge/b1_0.5/metrics.csv")
     last = ab[ab.iteration == 120]
     row = table[(table.method == "alpha_bridge") & (table.beta1 == "0.5")].iloc[0]
@@ -107,13 +109,14 @@ def test_step3_change_reruns_only_step3_and_after(smoke_run):
     over = smoke_run / "step3.yaml"
     over.write_text(yaml.safe_dump({"gaussians": {"alpha_bridge": {"step3_iters": 60}}}))
     jobs = _jobs(run_snakemake(["-n", *TARGETS, "--configfile", "config/smoke.yaml", str(over)], cwd=smoke_run))
-    assert jobs.get("gaussians_step3") == 2
+    assert jobs.get("gaussians_step3") == 6  # alpha_bridge and both generalisations share the Step settings
     assert "gaussians_step1" not in jobs and "gaussians_step2" not in jobs and "gaussians_baseline" not in jobs
-    assert jobs.get("gaussians_metrics") == 2 and jobs.get("gaussians_fig4") == 1
+    assert jobs.get("gaussians_metrics") == 6 and jobs.get("gaussians_fig4") == 1
+    assert jobs.get("gaussians_reconstruction") == 3
     # a metrics-only change (KDE grid) recomputes metrics, never training
     over.write_text(yaml.safe_dump({"gaussians": {"eval": {"bandwidths": [0.05, 0.1]}}}))
     jobs = _jobs(run_snakemake(["-n", *TARGETS, "--configfile", "config/smoke.yaml", str(over)], cwd=smoke_run))
-    assert jobs.get("gaussians_metrics") == 6
+    assert jobs.get("gaussians_metrics") == 10
     assert not any(k in jobs for k in ("gaussians_step1", "gaussians_step2", "gaussians_step3", "gaussians_baseline"))
 
 
@@ -130,7 +133,7 @@ def test_code_edits_rerun_only_what_depends_on_them(smoke_run):
         jobs = _jobs(run_snakemake(["-n", *TARGETS, "--configfile", "config/smoke.yaml"], cwd=smoke_run))
     finally:
         kde.write_text(original)
-    assert jobs.get("gaussians_metrics") == 6 and jobs.get("gaussians_table") == 1 and jobs.get("gaussians_fig4") == 1
+    assert jobs.get("gaussians_metrics") == 10 and jobs.get("gaussians_table") == 1 and jobs.get("gaussians_fig4") == 1
     assert not any(k in jobs for k in ("gaussians_step1", "gaussians_step2", "gaussians_step3", "gaussians_baseline",
                                        "gaussians_fig1_data"))
 
@@ -142,3 +145,26 @@ def test_report_gathers_figures_and_tables(smoke_run):
     for name in ("fig2.pdf", "fig3.pdf", "fig4.pdf", "fig1_gaussians.pdf", "gaussians_final.csv"):
         assert name in html, name
     assert "Step boundaries" in html or "Step I" in html  # a caption made it in
+
+
+def test_reconstruction_rows(smoke_run):
+    """Step I is the same ML step for alpha-Bridge and its generalisations (identical G and E), so
+    their Step I rows agree exactly; the end-of-Step-III rows are recomputed from the checkpoint."""
+    from alphabridge.experiments.reconstruction import _restore
+    from alphabridge.train.checkpoint import load_checkpoint
+
+    cfg = load_config_files([REPO / "config/config.yaml", REPO / "config/smoke.yaml"])
+    test = make_splits(GaussiansData(**{k: tuple(v) if isinstance(v, list) else v
+                                        for k, v in cfg["gaussians"]["data"].items()}))["test"]
+    rows = pd.concat([pd.read_csv(smoke_run / p) for p in RECON])
+    assert len(rows) == 6 and set(rows.step) == {"I", "III"} and (rows.n_heldout == 300).all()
+    first = rows[rows.step == "I"]
+    assert first.x_recon_mean.nunique() == 1 and first.z_recon_mean.nunique() == 1
+    path = smoke_run / "results/gaussians/alpha_bridge_joint/b1_0.5/step3.pt"
+    state, _ = _restore(load_checkpoint(path), path=path, x_dim=2)
+    with torch.no_grad():
+        x = test.expand(2, *test.shape)
+        err = ((x - state.gen(state.enc(x)[0])) ** 2).sum(-1).mean(1)
+    row = rows[(rows.method == "alpha_bridge_joint") & (rows.step == "III")].iloc[0]
+    assert row.x_recon_mean == pytest.approx(float(err.mean()), rel=1e-5)
+    assert row.x_recon_std == pytest.approx(float(err.std(unbiased=False)), rel=1e-4)

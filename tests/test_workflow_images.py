@@ -106,7 +106,8 @@ def test_digits_metrics_match_an_independent_computation(digits_run):
     assert row.inception_score == pytest.approx(is_, rel=1e-4)
     table = pd.read_csv(digits_run / "results/tables/digits.csv")
     assert list(table.columns) == ["method", "inception_score", "fid", "n_samples"]
-    assert list(table.method) == ["alpha_bridge", "dcgan"] and (table.n_samples == 200).all()
+    assert list(table.method) == ["alpha_bridge", "dcgan", "alpha_bridge_marginals", "alpha_bridge_joint"]
+    assert (table.n_samples == 200).all() and np.isfinite(table[["inception_score", "fid"]].to_numpy()).all()
 
 
 @pytest.mark.workflow

@@ -102,6 +102,39 @@ def _cmd_gaussians_table(args) -> None:
     write_sidecar(args.out, config_slice={}, device="cpu", inputs=args.metrics)
 
 
+def _cmd_reconstruction(args) -> None:
+    """Held-out x: the 25-Gaussians test draw (gaussians.data in the config slice) or an image npz's
+    test images scaled to [-1, 1], as the models see them."""
+    import numpy as np
+    import torch
+
+    from alphabridge.experiments.reconstruction import reconstruction_rows
+    from alphabridge.io import write_csv
+
+    torch.set_num_threads(args.threads)
+    if args.images is not None:
+        from alphabridge.data.images import load_prepared
+
+        imgs = load_prepared(args.images)["test_images"]
+        heldout = torch.from_numpy(imgs.reshape(len(imgs), -1).astype(np.float32) / 127.5 - 1)
+        experiment = args.images.stem
+    else:
+        from alphabridge.config import from_dict
+        from alphabridge.data.gaussians import GaussiansData, make_splits
+
+        heldout = make_splits(from_dict(GaussiansData, _gcfg(args)["gaussians"]["data"]))["test"]
+        experiment = "gaussians"
+    write_csv(reconstruction_rows(experiment=experiment, ckpts=args.ckpt, heldout=heldout), args.out)
+
+
+def _cmd_concat(args) -> None:
+    import pandas as pd
+
+    from alphabridge.io import write_csv
+
+    write_csv(pd.concat([pd.read_csv(p, dtype={"beta1": str}) for p in args.csv]), args.out)
+
+
 def _real_points(cfg: dict, n: int = 2000):
     from alphabridge.config import from_dict
     from alphabridge.data.gaussians import GaussiansData, make_splits
@@ -232,8 +265,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     t = add("gaussians-train", _cmd_gaussians_train,
             "25-Gaussians: train one Step of alpha-Bridge (I, II, III) or a whole baseline run (step '-')")
-    t.add_argument("--method", required=True, choices=["alpha_bridge", "rkl_gp", "rkl_sn"],
-                   help="alpha_bridge (three Steps) or a reverse-KL baseline (one run)")
+    t.add_argument("--method", required=True,
+                   choices=["alpha_bridge", "alpha_bridge_marginals", "alpha_bridge_joint", "rkl_gp", "rkl_sn"],
+                   help="alpha_bridge or a section 3.3 generalisation (three Steps), or a reverse-KL baseline (one run)")
     t.add_argument("--beta1", required=True, help="Adam beta1, as written in the config (e.g. 0.5)")
     t.add_argument("--step", required=True, choices=["I", "II", "III", "-"],
                    help="alpha_bridge: I (ML), II (alpha bridge), III (reverse KL); baselines: '-' (the whole run)")
@@ -256,6 +290,18 @@ def build_parser() -> argparse.ArgumentParser:
     tb.add_argument("--metrics", required=True, nargs="+", type=Path)
     tb.add_argument("--out", required=True, type=Path)
     tb.set_defaults(func=_cmd_gaussians_table)
+
+    rc = add("reconstruction", _cmd_reconstruction,
+             "inference arm: mean |x - G(E(x))|^2 on held-out data and |z - E(G(z))|^2, z ~ p(z), per checkpoint")
+    rc.add_argument("--ckpt", required=True, nargs="+", type=Path, help="checkpoints (alpha_bridge and its variants)")
+    rc.add_argument("--images", type=Path, help="prepared image npz (its test_images are the held-out x); "
+                    "without it, the 25-Gaussians test draw of gaussians.data")
+    rc.add_argument("--out", required=True, type=Path)
+    rc.add_argument("--threads", type=int, default=1)
+    cc = sub.add_parser("concat-csv", help="stack CSV files with the same columns into one")
+    cc.add_argument("--csv", required=True, nargs="+", type=Path)
+    cc.add_argument("--out", required=True, type=Path)
+    cc.set_defaults(func=_cmd_concat)
 
     f3 = add("gaussians-fig3", _cmd_gaussians_fig3, "Fig. 3: samples of each method at gaussians.fig3.iterations")
     f3.add_argument("--methods", required=True, nargs="+")

@@ -196,7 +196,7 @@ def register(add) -> None:
             "images: train one Step of alpha-Bridge (I, II, III) or the DCGAN baseline (step '-')")
     t.add_argument("--dataset", required=True)
     t.add_argument("--data", required=True, type=Path, help="the prepared dataset npz")
-    t.add_argument("--method", required=True, choices=["alpha_bridge", "dcgan"])
+    t.add_argument("--method", required=True, choices=["alpha_bridge", "alpha_bridge_marginals", "alpha_bridge_joint", "dcgan"])
     t.add_argument("--step", required=True, choices=["I", "II", "III", "-"])
     t.add_argument("--in", dest="inp", type=Path, help="checkpoint of the previous Step")
     t.add_argument("--out", required=True, type=Path)
@@ -243,7 +243,7 @@ def register(add) -> None:
     rs.add_argument("--data", required=True, type=Path)
     for sp in (im, fi):
         sp.add_argument("--dataset", required=True)
-        sp.add_argument("--method", required=True, choices=["alpha_bridge", "dcgan"])
+        sp.add_argument("--method", required=True, choices=["alpha_bridge", "alpha_bridge_marginals", "alpha_bridge_joint", "dcgan"])
         sp.add_argument("--ref", required=True, type=Path, help="reference statistics (image-ref-stats)")
     im.add_argument("--samples", required=True, type=Path)
     fi.add_argument("--ckpt", required=True, type=Path)

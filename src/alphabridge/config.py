@@ -57,7 +57,7 @@ def validate_config(config: dict, *, schema: dict) -> dict:
 
 
 def _total_iters(g: dict, method: str) -> int:
-    if method == "alpha_bridge":
+    if method.startswith("alpha_bridge"):
         ab = g["alpha_bridge"]
         return ab["step1_iters"] + ab["step2_iters"] + ab["step3_iters"]
     return g[method]["iters"]
@@ -67,7 +67,7 @@ def saved_iterations(g: dict, method: str) -> set[int]:
     """Iterations at which a 25-Gaussians run saves samples: every eval.every, and each Step's end."""
     total, every = _total_iters(g, method), g["eval"]["every"]
     out = set(range(every, total + 1, every)) | {total}
-    if method == "alpha_bridge":
+    if method.startswith("alpha_bridge"):
         ab = g["alpha_bridge"]
         out |= {ab["step1_iters"], ab["step1_iters"] + ab["step2_iters"]}
     return out

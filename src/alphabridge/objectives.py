@@ -69,6 +69,11 @@ def importance_weights(logw: torch.Tensor, opts: WeightOptions) -> torch.Tensor:
     return torch.exp(logw)
 
 
+def _forward_coef(alpha: float, gamma: float) -> float:
+    """(1-g)/(1-a); at the reverse-KL end (gamma = 1, Step III) the forward terms are dropped exactly."""
+    return 0.0 if gamma >= 1.0 else (1 - gamma) / (1 - alpha)
+
+
 def alpha_bridge_generator_loss(
     *, x_real, z_post, z_prior, gen, disc, alpha: float, gamma: float, sigma: float, weights: WeightOptions
 ) -> tuple[torch.Tensor, dict]:
@@ -88,6 +93,69 @@ def alpha_bridge_generator_loss(
     recon = ((x_real - gen(z_post)) ** 2).sum(-1) / (2 * sigma**2)
     term_f = (w_f * recon).mean(dim=1).sum()
     term_r = (-w_r * f_fake[..., 0]).mean(dim=1).sum()
-    loss = (1 - gamma) / (1 - alpha) * term_f + gamma * term_r
+    loss = _forward_coef(alpha, gamma) * term_f + gamma * term_r
     stats = {"max_abs_logw": float(torch.maximum((alpha * f_real).abs().max(), ((1 - alpha) * f_fake.detach()).abs().max()))}
     return loss, stats
+
+
+# --- section 3.3: the generalisations over both marginals and both joints ---------------------
+
+def gaussian_nll(z: torch.Tensor, mean: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
+    """-log N(z | mean, diag exp(logvar)) per sample, [T, B] (the inference arm's log q_phi(z|x))."""
+    return 0.5 * (((z - mean) ** 2) * torch.exp(-logvar) + logvar + math.log(2 * math.pi)).sum(-1)
+
+
+def latent_bridge_encoder_loss(
+    *, x_real, eps, z_prior, gen, enc, zdisc, alpha: float, gamma: float, sigma: float, weights: WeightOptions
+) -> tuple[torch.Tensor, dict]:
+    """The phi half of the both-marginals surrogate (section 3.3), D_alpha[q_phi(z) || p(z)]:
+
+    (1-g)/(1-a) mean_{z~p(z), x=G(z)}[ e^{-a g(z)} |z - E(x)|^2 / 2s^2 ] + g mean_{z~q_phi(z)}[ -e^{(1-a) g(z)} g(z) ]
+
+    g(z) = log p(z) - log q_phi(z) is the latent discriminator (its own cross-entropy (4) with p(z)
+    as 'real'); x = G(z) is stop-gradient (the boxed theta), E(x) is the encoder mean, z ~ q_phi(z)
+    is reparameterised (x ~ data, z ~ q_phi(z|x)). Weights are detached. Only phi's gradient is used.
+    """
+    with torch.no_grad():
+        x_fake = gen(z_prior)
+        g_prior = zdisc(z_prior)[..., 0]
+    mean_fake, _ = enc(x_fake)
+    recon = ((z_prior - mean_fake) ** 2).sum(-1) / (2 * sigma**2)
+    mean, logvar = enc(x_real)
+    g_post = zdisc(mean + torch.exp(0.5 * logvar) * eps)[..., 0]
+    w_f = importance_weights(-alpha * g_prior, weights)
+    w_r = importance_weights((1 - alpha) * g_post, weights)
+    loss = _forward_coef(alpha, gamma) * (w_f * recon).mean(1).sum() + gamma * (-w_r * g_post).mean(1).sum()
+    return loss, {"max_abs_logw_z": float(torch.maximum((alpha * g_prior).abs().max(), ((1 - alpha) * g_post.detach()).abs().max()))}
+
+
+def joint_bridge_losses(
+    *, x_real, eps, z_prior, gen, enc, jdisc, alpha: float, gamma: float, sigma: float, weights: WeightOptions
+) -> tuple[torch.Tensor, torch.Tensor, dict]:
+    """The both-joints surrogate (section 3.3, ALICE-like) as (theta loss, phi loss):
+
+    theta: (1-g)/(1-a) E_{q_[phi](x,z)}[ -e^{-a h} log p~_theta(x|z) ] + g E_{p_theta(x,z)}[ -e^{(1-a) h([x], z)} h(x, z) ]
+    phi:   (1-g)/(1-a) E_{p_[theta](x,z)}[ -e^{a h} log q_phi(z|x) ]   + g E_{q_phi(x,z)}[ e^{-(1-a) h} h(x, z) ]
+
+    h(x, z) = log q_phi(x, z) - log p_theta(x, z) is the joint discriminator (cross-entropy (4) with
+    data pairs (x, z~q_phi(z|x)) as 'real' and (G(z), z) as 'fake'). Boxed variables and every
+    weight are stop-gradient; p~_theta(x|z) = N(G(z), s^2 I) as in (13).
+    """
+    coef = _forward_coef(alpha, gamma)
+    mean, logvar = enc(x_real)
+    z_q = mean + torch.exp(0.5 * logvar) * eps  # (x, z) ~ q_phi(x, z), reparameterised
+    h_qq = jdisc(x_real, z_q)[..., 0]  # depends on phi through z (eta is not trained here)
+    z_post, h_q = z_q.detach(), h_qq.detach()  # the boxed phi of the theta terms
+    x_fake = gen(z_prior)
+    h_p = jdisc(x_fake, z_prior)[..., 0]  # depends on theta through x = G(z)
+    w1 = importance_weights(-alpha * h_q, weights)
+    w3 = importance_weights((1 - alpha) * h_p, weights)
+    loss_theta = (coef * (w1 * recon_nll(x_real, gen(z_post), sigma=sigma)).mean(1).sum()
+                  + gamma * (-w3 * h_p).mean(1).sum())
+    mean_f, logvar_f = enc(x_fake.detach())  # (x, z) ~ p_[theta](x, z)
+    w2 = importance_weights(alpha * h_p, weights)
+    w4 = importance_weights(-(1 - alpha) * h_qq, weights)
+    loss_phi = (coef * (w2 * gaussian_nll(z_prior, mean_f, logvar_f)).mean(1).sum()
+                + gamma * (w4 * h_qq).mean(1).sum())
+    stats = {"max_abs_logw": float(torch.maximum(h_q.abs().max(), h_p.detach().abs().max()))}
+    return loss_theta, loss_phi, stats

@@ -6,6 +6,7 @@
 wildcard_constraints:
     b1=r"[0-9.]+",
     baseline="|".join(BASELINES),
+    ab="|".join(AB_METHODS),
     run=rf"{GDIR}|{ADIR}/[A-Za-z0-9_]+/[A-Za-z0-9_.+-]+",
 
 
@@ -13,11 +14,11 @@ rule gaussians_step1:
     input:
         TRAIN_CODE,
     output:
-        ckpt="{run}/alpha_bridge/b1_{b1}/step1.pt",
+        ckpt="{run}/{ab}/b1_{b1}/step1.pt",
     log:
-        "logs/{run}/alpha_bridge_b1_{b1}_step1.log",
+        "logs/{run}/{ab}_b1_{b1}_step1.log",
     benchmark:
-        "benchmarks/{run}/alpha_bridge_b1_{b1}_step1.tsv"
+        "benchmarks/{run}/{ab}_b1_{b1}_step1.tsv"
     priority: 10  # start the sequential Step chains first: better packing on few cores
     conda:
         "../../envs/alphabridge.yaml"
@@ -28,20 +29,20 @@ rule gaussians_step1:
         cfg=lambda w: step_json("I", w.run),
         resume=lambda w, output: f"{output.ckpt}.resume",
     shell:
-        "python -m alphabridge gaussians-train --config-json {params.cfg:q} --method alpha_bridge --beta1 {wildcards.b1} --step I"
+        "python -m alphabridge gaussians-train --config-json {params.cfg:q} --method {wildcards.ab} --beta1 {wildcards.b1} --step I"
         " --out {output.ckpt} --resume {params.resume} --threads {threads} 2>&1 | tee {log}"
 
 
 rule gaussians_step2:
     input:
         TRAIN_CODE,
-        prev=lambda w: f"{canonical(w.run, 'alpha_bridge', w.b1, 'I')}/alpha_bridge/b1_{w.b1}/step1.pt",
+        prev=lambda w: f"{canonical(w.run, w.ab, w.b1, 'I')}/{w.ab}/b1_{w.b1}/step1.pt",
     output:
-        ckpt="{run}/alpha_bridge/b1_{b1}/step2.pt",
+        ckpt="{run}/{ab}/b1_{b1}/step2.pt",
     log:
-        "logs/{run}/alpha_bridge_b1_{b1}_step2.log",
+        "logs/{run}/{ab}_b1_{b1}_step2.log",
     benchmark:
-        "benchmarks/{run}/alpha_bridge_b1_{b1}_step2.tsv"
+        "benchmarks/{run}/{ab}_b1_{b1}_step2.tsv"
     priority: 10  # start the sequential Step chains first: better packing on few cores
     conda:
         "../../envs/alphabridge.yaml"
@@ -52,21 +53,21 @@ rule gaussians_step2:
         cfg=lambda w: step_json("II", w.run),
         resume=lambda w, output: f"{output.ckpt}.resume",
     shell:
-        "python -m alphabridge gaussians-train --config-json {params.cfg:q} --method alpha_bridge --beta1 {wildcards.b1} --step II"
+        "python -m alphabridge gaussians-train --config-json {params.cfg:q} --method {wildcards.ab} --beta1 {wildcards.b1} --step II"
         " --in {input.prev} --out {output.ckpt} --resume {params.resume} --threads {threads} 2>&1 | tee {log}"
 
 
 rule gaussians_step3:
     input:
         TRAIN_CODE,
-        prev=lambda w: f"{canonical(w.run, 'alpha_bridge', w.b1, 'II')}/alpha_bridge/b1_{w.b1}/step2.pt",
+        prev=lambda w: f"{canonical(w.run, w.ab, w.b1, 'II')}/{w.ab}/b1_{w.b1}/step2.pt",
     output:
-        ckpt="{run}/alpha_bridge/b1_{b1}/step3.pt",
-        samples="{run}/alpha_bridge/b1_{b1}/samples.npz",
+        ckpt="{run}/{ab}/b1_{b1}/step3.pt",
+        samples="{run}/{ab}/b1_{b1}/samples.npz",
     log:
-        "logs/{run}/alpha_bridge_b1_{b1}_step3.log",
+        "logs/{run}/{ab}_b1_{b1}_step3.log",
     benchmark:
-        "benchmarks/{run}/alpha_bridge_b1_{b1}_step3.tsv"
+        "benchmarks/{run}/{ab}_b1_{b1}_step3.tsv"
     priority: 10  # start the sequential Step chains first: better packing on few cores
     conda:
         "../../envs/alphabridge.yaml"
@@ -77,7 +78,7 @@ rule gaussians_step3:
         cfg=lambda w: step_json("III", w.run),
         resume=lambda w, output: f"{output.ckpt}.resume",
     shell:
-        "python -m alphabridge gaussians-train --config-json {params.cfg:q} --method alpha_bridge --beta1 {wildcards.b1} --step III"
+        "python -m alphabridge gaussians-train --config-json {params.cfg:q} --method {wildcards.ab} --beta1 {wildcards.b1} --step III"
         " --in {input.prev} --out {output.ckpt} --samples {output.samples} --resume {params.resume}"
         " --threads {threads} 2>&1 | tee {log}"
 
@@ -149,7 +150,7 @@ rule gaussians_final_metrics:
 rule gaussians_table:
     input:
         METRIC_CODE,
-        metrics=all_metrics(),
+        metrics=all_metrics() + generalisation_metrics(),
     output:
         csv=report(
             "results/tables/gaussians_final.csv",
@@ -178,6 +179,28 @@ rule gaussians_fig4:
         png="results/figures/fig4.png",
     log:
         "logs/gaussians/fig4.log",
+    conda:
+        "../../envs/alphabridge.yaml"
+    params:
+        cfg=lambda w: full_json(),
+    shell:
+        "python -m alphabridge gaussians-fig4 --config-json {params.cfg:q} --metrics {input.metrics} --pdf {output.pdf}"
+        " --png {output.png} 2>&1 | tee {log}"
+
+
+rule gaussians_fig4_generalisations:
+    input:
+        FIG_CODE,
+        metrics=all_metrics() + generalisation_metrics(),
+    output:
+        pdf=report(
+            "results/figures/fig4_generalisations.pdf",
+            caption="../report/fig4_generalisations.rst",
+            category="25-Gaussians",
+        ),
+        png="results/figures/fig4_generalisations.png",
+    log:
+        "logs/gaussians/fig4_generalisations.log",
     conda:
         "../../envs/alphabridge.yaml"
     params:

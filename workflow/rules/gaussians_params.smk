@@ -14,6 +14,8 @@ G = config["gaussians"]
 GDIR = "results/gaussians"
 ADIR = "results/ablations"
 BASELINES = ["rkl_gp", "rkl_sn"]
+# alpha-Bridge and its section 3.3 generalisations: the same three Steps and config section
+AB_METHODS = ["alpha_bridge", "alpha_bridge_marginals", "alpha_bridge_joint"]
 VARIANTS = variant_configs(config)  # "sweep/setting" -> full config
 SWEEPS = config.get("ablations", {}).get("sweeps", {})
 
@@ -113,7 +115,7 @@ def metrics_json(method, run=GDIR):
     (to label each iteration's Step and alpha); nothing else."""
     g = run_config(run)["gaussians"]
     out = {"data": g["data"], "eval": g["eval"]}
-    if method == "alpha_bridge":
+    if method in AB_METHODS:
         out["alpha_bridge"] = {
             k: g["alpha_bridge"][k]
             for k in ("step1_iters", "step2_iters", "step3_iters", "schedule")
@@ -123,7 +125,7 @@ def metrics_json(method, run=GDIR):
 
 def _stage_key(run, method, stage):
     """Everything that decides a stage's output: the configs of it and of all stages before it."""
-    if method != "alpha_bridge":
+    if method not in AB_METHODS:
         parts = [baseline_json(method, run)]
     else:
         steps = {"I": 1, "II": 2, "III": 3, "samples": 3, "metrics": 3}[stage]
@@ -135,7 +137,8 @@ def _stage_key(run, method, stage):
 
 def _candidates(method, b1):
     """Runs that train `method` at beta1 `b1`, in canonical order (Fig. 4 first)."""
-    out = [GDIR] if method in G["methods"] and float(b1) in G["beta1s"] else []
+    fig4 = G["methods"] + G["generalisations"]
+    out = [GDIR] if method in fig4 and float(b1) in G["beta1s"] else []
     for sweep, spec in SWEEPS.items():
         if method in spec["methods"] and float(b1) in spec["beta1s"]:
             out += [f"{ADIR}/{sweep}/{name}" for name in spec["settings"]]
@@ -166,6 +169,10 @@ def full_json():
 
 def all_metrics():
     return expand(f"{GDIR}/{{m}}/b1_{{b1}}/metrics.csv", m=G["methods"], b1=G["beta1s"])
+
+
+def generalisation_metrics():
+    return expand(f"{GDIR}/{{m}}/b1_{{b1}}/metrics.csv", m=G["generalisations"], b1=G["beta1s"])
 
 
 # --- ablation sweeps (rules in ablations.smk) -------------------------------------------------

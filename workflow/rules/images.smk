@@ -32,11 +32,11 @@ rule image_step1:
         IMAGE_TRAIN_CODE,
         data="resources/datasets/{dataset}.npz",
     output:
-        ckpt=f"{IDIR}/{{dataset}}/alpha_bridge/step1.pt",
+        ckpt=f"{IDIR}/{{dataset}}/{{ab}}/step1.pt",
     log:
-        "logs/images/{dataset}_alpha_bridge_step1.log",
+        "logs/images/{dataset}_{ab}_step1.log",
     benchmark:
-        "benchmarks/images/{dataset}_alpha_bridge_step1.tsv"
+        "benchmarks/images/{dataset}_{ab}_step1.tsv"
     priority: 10
     conda:
         "../../envs/alphabridge.yaml"
@@ -48,20 +48,20 @@ rule image_step1:
         resume=lambda w, output: f"{output.ckpt}.resume",
     shell:
         "python -m alphabridge image-train --config-json {params.cfg:q} --dataset {wildcards.dataset} --data {input.data}"
-        " --method alpha_bridge --step I --out {output.ckpt} --resume {params.resume} --threads {threads} 2>&1 | tee {log}"
+        " --method {wildcards.ab} --step I --out {output.ckpt} --resume {params.resume} --threads {threads} 2>&1 | tee {log}"
 
 
 rule image_step2:
     input:
         IMAGE_TRAIN_CODE,
         data="resources/datasets/{dataset}.npz",
-        prev=f"{IDIR}/{{dataset}}/alpha_bridge/step1.pt",
+        prev=f"{IDIR}/{{dataset}}/{{ab}}/step1.pt",
     output:
-        ckpt=f"{IDIR}/{{dataset}}/alpha_bridge/step2.pt",
+        ckpt=f"{IDIR}/{{dataset}}/{{ab}}/step2.pt",
     log:
-        "logs/images/{dataset}_alpha_bridge_step2.log",
+        "logs/images/{dataset}_{ab}_step2.log",
     benchmark:
-        "benchmarks/images/{dataset}_alpha_bridge_step2.tsv"
+        "benchmarks/images/{dataset}_{ab}_step2.tsv"
     priority: 10
     conda:
         "../../envs/alphabridge.yaml"
@@ -73,7 +73,7 @@ rule image_step2:
         resume=lambda w, output: f"{output.ckpt}.resume",
     shell:
         "python -m alphabridge image-train --config-json {params.cfg:q} --dataset {wildcards.dataset} --data {input.data}"
-        " --method alpha_bridge --step II --in {input.prev} --out {output.ckpt} --resume {params.resume}"
+        " --method {wildcards.ab} --step II --in {input.prev} --out {output.ckpt} --resume {params.resume}"
         " --threads {threads} 2>&1 | tee {log}"
 
 
@@ -81,14 +81,14 @@ rule image_step3:
     input:
         IMAGE_TRAIN_CODE,
         data="resources/datasets/{dataset}.npz",
-        prev=f"{IDIR}/{{dataset}}/alpha_bridge/step2.pt",
+        prev=f"{IDIR}/{{dataset}}/{{ab}}/step2.pt",
     output:
-        ckpt=f"{IDIR}/{{dataset}}/alpha_bridge/step3.pt",
-        samples=f"{IDIR}/{{dataset}}/alpha_bridge/samples.npz",
+        ckpt=f"{IDIR}/{{dataset}}/{{ab}}/step3.pt",
+        samples=f"{IDIR}/{{dataset}}/{{ab}}/samples.npz",
     log:
-        "logs/images/{dataset}_alpha_bridge_step3.log",
+        "logs/images/{dataset}_{ab}_step3.log",
     benchmark:
-        "benchmarks/images/{dataset}_alpha_bridge_step3.tsv"
+        "benchmarks/images/{dataset}_{ab}_step3.tsv"
     priority: 10
     conda:
         "../../envs/alphabridge.yaml"
@@ -100,7 +100,7 @@ rule image_step3:
         resume=lambda w, output: f"{output.ckpt}.resume",
     shell:
         "python -m alphabridge image-train --config-json {params.cfg:q} --dataset {wildcards.dataset} --data {input.data}"
-        " --method alpha_bridge --step III --in {input.prev} --out {output.ckpt} --samples {output.samples}"
+        " --method {wildcards.ab} --step III --in {input.prev} --out {output.ckpt} --samples {output.samples}"
         " --resume {params.resume} --threads {threads} 2>&1 | tee {log}"
 
 
@@ -308,7 +308,7 @@ rule image_final:
         unpack(feature_net_inputs),
         IMAGE_METRIC_CODE,
         ckpt=lambda w: f"{IDIR}/{w.dataset}/{w.method}/"
-        + ("step3.pt" if w.method == "alpha_bridge" else "model.pt"),
+        + ("step3.pt" if w.method in AB_METHODS else "model.pt"),
         ref=ref_stats,
     output:
         f"{IDIR}/{{dataset}}/{{method}}/final.csv",
@@ -331,8 +331,9 @@ rule image_final:
 rule image_table:
     input:
         pkg("cli_images.py"),
-        finals=expand(
-            f"{IDIR}/{{{{dataset}}}}/{{m}}/final.csv", m=["alpha_bridge", "dcgan"]
+        finals=lambda w: expand(
+            f"{IDIR}/{w.dataset}/{{m}}/final.csv",
+            m=["alpha_bridge", "dcgan"] + IMG["runs"][w.dataset]["generalisations"],
         ),
     output:
         "results/tables/{dataset}.csv",

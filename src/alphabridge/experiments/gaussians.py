@@ -19,7 +19,11 @@ from alphabridge.train.loop import (Segment, TrainConfig, eval_noise, generate, 
                                    samples_array, state_payload)
 from alphabridge.train.schedule import alpha_at
 
-METHODS = ("alpha_bridge", "rkl_gp", "rkl_sn", "dcgan")
+# the three Steps of Algorithm 1, with section 3.3's surrogates in Steps II-III for the last two;
+# all three read the `alpha_bridge` config section
+AB_METHODS = ("alpha_bridge", "alpha_bridge_marginals", "alpha_bridge_joint")
+AUX = {"alpha_bridge": "none", "alpha_bridge_marginals": "latent", "alpha_bridge_joint": "joint"}
+METHODS = AB_METHODS + ("rkl_gp", "rkl_sn", "dcgan")
 
 
 def resolve_device(name: str) -> torch.device:
@@ -47,18 +51,21 @@ def train_config(g: dict, *, method: str, beta1: float, model=None, sample_uint8
         trials=g["trials"], seed=g["seed"], lr=g["optim"]["lr"], beta1=beta1, beta2=g["optim"]["beta2"],
         batch_size=g["optim"]["batch_size"], eval_every=g["eval"]["every"], n_eval=g["eval"]["n_samples"],
         save_every=g["save_every"], model=model or from_dict(MLPConfig, g["model"]), d_reg=d_reg, gp_weight=gp_weight,
-        sample_uint8=sample_uint8,
+        sample_uint8=sample_uint8, aux=AUX.get(method, "none"),
     )
 
 
 def segment(g: dict, *, gamma: dict | None, method: str, step: str) -> Segment:
     """The Segment of one Step; reads only that Step's keys (so the rules can pass just those)."""
-    if method != "alpha_bridge":
+    if method not in AB_METHODS:
         if step != "-":
             raise ValueError(f"method {method} trains in one run (step '-'), not step {step!r}")
         kind = "ns" if method == "dcgan" else "rkl"
         return Segment(name="-", kind=kind, iters=g[method]["iters"], train_encoder=False)
     ab = g["alpha_bridge"]
+    if method != "alpha_bridge" and ab["update_order"] != "joint":
+        raise ValueError(f"{method} updates theta and phi jointly; alpha_bridge.update_order "
+                         f"{ab['update_order']!r} applies to alpha_bridge only")
     common = dict(sigma=ab["sigma"], update_order=ab["update_order"])
     if step == "I":
         return Segment(name="I", kind="ml", iters=ab["step1_iters"], **common)
@@ -74,7 +81,7 @@ def segment(g: dict, *, gamma: dict | None, method: str, step: str) -> Segment:
 
 def step_and_alpha(iteration: int, g: dict, *, method: str) -> tuple[str, float | None]:
     """Which Step produced the samples saved after `iteration` updates, and the last alpha used."""
-    if method != "alpha_bridge":
+    if method not in AB_METHODS:
         return "-", None
     ab = g["alpha_bridge"]
     n1, n2 = ab["step1_iters"], ab["step2_iters"]

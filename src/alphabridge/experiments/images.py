@@ -14,7 +14,7 @@ from alphabridge.experiments.gaussians import forgetting_runs, run_training, seg
 from alphabridge.models.batched import MLPConfig
 from alphabridge.models.conv import ConvConfig
 
-IMAGE_METHODS = ("alpha_bridge", "dcgan")
+IMAGE_METHODS = ("alpha_bridge", "alpha_bridge_marginals", "alpha_bridge_joint", "dcgan")
 
 
 def data_config(section: dict) -> ImageDataConfig:

@@ -9,8 +9,10 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-LABELS = {"alpha_bridge": "α-Bridge", "rkl_gp": "RKL-GP", "rkl_sn": "RKL-SN"}
-COLORS = {"alpha_bridge": "tab:red", "rkl_gp": "tab:blue", "rkl_sn": "tab:green"}
+LABELS = {"alpha_bridge": "α-Bridge", "alpha_bridge_marginals": "α-Bridge, both marginals",
+          "alpha_bridge_joint": "α-Bridge, both joints", "rkl_gp": "RKL-GP", "rkl_sn": "RKL-SN"}
+COLORS = {"alpha_bridge": "tab:red", "alpha_bridge_marginals": "tab:purple", "alpha_bridge_joint": "tab:orange",
+          "rkl_gp": "tab:blue", "rkl_sn": "tab:green"}
 LIM = 5.5
 
 

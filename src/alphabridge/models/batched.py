@@ -100,3 +100,26 @@ def build_models(*, x_dim: int, cfg: MLPConfig, generators, d_spectral_norm: boo
     d = BatchedMLP(x_dim, 1, cfg=cfg, generators=generators, spectral_norm=d_spectral_norm)
     e = GaussianEncoder(x_dim, cfg=cfg, generators=generators) if encoder else None
     return g, d, e
+
+
+class JointDiscriminator(nn.Module):
+    """h(x, z) -> [T, B, 1] for the both-joints generalisation: features of x (the identity for
+    vectors, a conv trunk for images) concatenated with z, then an MLP head."""
+
+    def __init__(self, head: nn.Module, x_net: nn.Module | None = None):
+        super().__init__()
+        self.head = head
+        self.x_net = x_net if x_net is not None else nn.Identity()
+
+    def forward(self, x: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
+        return self.head(torch.cat([self.x_net(x), z], dim=-1))
+
+
+def build_aux(kind: str, *, x_dim: int, cfg: MLPConfig, generators) -> nn.Module:
+    """The extra discriminator of a section 3.3 generalisation, shaped like D: 'latent' g(z) on z,
+    'joint' h(x, z) on the concatenated pair."""
+    if kind == "latent":
+        return BatchedMLP(cfg.z_dim, 1, cfg=cfg, generators=generators)
+    if kind == "joint":
+        return JointDiscriminator(BatchedMLP(x_dim + cfg.z_dim, 1, cfg=cfg, generators=generators))
+    raise ValueError(f"auxiliary discriminator {kind!r}: expected 'latent' or 'joint'")

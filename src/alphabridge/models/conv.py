@@ -16,7 +16,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from alphabridge.models.batched import BatchedLinear, per_trial
+from alphabridge.models.batched import BatchedLinear, BatchedMLP, JointDiscriminator, MLPConfig, per_trial
 
 BASE = {8: 2, 28: 7, 32: 4, 64: 4}  # spatial size after the last down-sampling
 
@@ -129,3 +129,17 @@ def build_conv_models(*, cfg: ConvConfig, generators, d_spectral_norm: bool = Fa
         raise ValueError("spectral norm is implemented for the MLP discriminator only (d_reg: sn with a conv model)")
     return (ConvGenerator(cfg, generators=generators), ConvTrunk(cfg, 1, generators=generators),
             ConvEncoder(cfg, generators=generators) if encoder else None)
+
+
+def build_conv_aux(kind: str, *, cfg: ConvConfig, generators) -> nn.Module:
+    """The section 3.3 extra discriminator for images, with no new width to choose: the MLP width
+    is D's last conv width. 'latent' g(z) is an MLP on z; 'joint' h(x, z) is a D-like conv trunk of
+    x whose features are concatenated with z before an MLP head."""
+    width = cfg.channels * 2 ** (cfg.n_up - 1)
+    if kind == "latent":
+        return BatchedMLP(cfg.z_dim, 1, cfg=MLPConfig(z_dim=cfg.z_dim, hidden=width, depth=2), generators=generators)
+    if kind == "joint":
+        head = BatchedMLP(width + cfg.z_dim, 1, cfg=MLPConfig(z_dim=cfg.z_dim, hidden=width, depth=1),
+                          generators=generators)
+        return JointDiscriminator(head, x_net=ConvTrunk(cfg, width, generators=generators))
+    raise ValueError(f"auxiliary discriminator {kind!r}: expected 'latent' or 'joint'")

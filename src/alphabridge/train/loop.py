@@ -14,8 +14,8 @@ from tqdm import tqdm
 from alphabridge import objectives as obj
 from alphabridge.config import GammaConfig
 from alphabridge.divergence import gamma_alpha
-from alphabridge.models.batched import MLPConfig, build_models, per_trial
-from alphabridge.models.conv import ConvConfig, build_conv_models
+from alphabridge.models.batched import MLPConfig, build_aux, build_models, per_trial
+from alphabridge.models.conv import ConvConfig, build_conv_aux, build_conv_models
 from alphabridge.errors import CheckpointError, TrainingDiverged
 from alphabridge.train.checkpoint import load_checkpoint, save_checkpoint
 from alphabridge.train.schedule import alpha_at
@@ -38,6 +38,7 @@ class TrainConfig:
     d_reg: str = "none"  # none | gp | sn
     gp_weight: float = 0.1
     sample_uint8: bool = False  # images: keep saved samples as uint8 (4x smaller checkpoints)
+    aux: str = "none"  # section 3.3: none | latent (both marginals, g(z)) | joint (both joints, h(x, z))
 
     @property
     def seeds(self) -> list[int]:
@@ -64,6 +65,7 @@ class TrainState:
     enc: torch.nn.Module
     opts: dict
     rngs: list
+    aux: torch.nn.Module | None = None  # the generalisations' latent or joint discriminator
     iteration: int = 0
     samples: dict = dataclasses.field(default_factory=dict)  # iteration -> [T, n, x_dim] (float32 or uint8)
 
@@ -76,13 +78,26 @@ def init_state(cfg: TrainConfig, *, x_dim: int = 2, device="cpu") -> TrainState:
         gen, disc, enc = build_models(x_dim=x_dim, cfg=cfg.model, generators=rngs, d_spectral_norm=cfg.d_reg == "sn")
     gen, disc, enc = gen.to(device), disc.to(device), enc.to(device)
     adam = lambda m: torch.optim.Adam(m.parameters(), lr=cfg.lr, betas=(cfg.beta1, cfg.beta2))  # noqa: E731
-    return TrainState(gen, disc, enc, {"g": adam(gen), "d": adam(disc), "e": adam(enc)}, rngs)
+    state = TrainState(gen, disc, enc, {"g": adam(gen), "d": adam(disc), "e": adam(enc)}, rngs)
+    if cfg.aux != "none":
+        # own seeds, drawn after G/D/E: G, D, E and every training draw stay those of alpha_bridge
+        aux_rngs = [torch.Generator().manual_seed(7_000_003 + s) for s in cfg.seeds]
+        if isinstance(cfg.model, ConvConfig):
+            state.aux = build_conv_aux(cfg.aux, cfg=cfg.model, generators=aux_rngs).to(device)
+        else:
+            state.aux = build_aux(cfg.aux, x_dim=x_dim, cfg=cfg.model, generators=aux_rngs).to(device)
+        state.opts["a"] = adam(state.aux)
+    return state
+
+
+def _modules(state: TrainState) -> tuple[str, ...]:
+    return ("gen", "disc", "enc") + (("aux",) if state.aux is not None else ())
 
 
 def state_payload(state: TrainState) -> dict:
     return {
         "iteration": state.iteration,
-        "models": {k: getattr(state, k).state_dict() for k in ("gen", "disc", "enc")},
+        "models": {k: getattr(state, k).state_dict() for k in _modules(state)},
         "optim": {k: o.state_dict() for k, o in state.opts.items()},
         "rng": [g.get_state() for g in state.rngs],
         "samples": state.samples,
@@ -91,7 +106,7 @@ def state_payload(state: TrainState) -> dict:
 
 def restore_state(state: TrainState, payload: dict, *, source: str) -> TrainState:
     try:
-        for k in ("gen", "disc", "enc"):
+        for k in _modules(state):
             getattr(state, k).load_state_dict(payload["models"][k])
         for k, o in state.opts.items():
             o.load_state_dict(payload["optim"][k])
@@ -144,8 +159,40 @@ def _draws(state: TrainState, cfg: TrainConfig, train: torch.Tensor) -> dict:
     }
 
 
-def _generator_and_encoder(state, seg: Segment, r: dict, i: int, it: int) -> dict:
+def _generalised(state, cfg: TrainConfig, seg: Segment, r: dict, alpha: float, gamma: float, it: int) -> dict:
+    """Section 3.3 (Steps II and III of the generalisations): theta and phi both follow the
+    surrogate, phi no longer the ELBO; both gradients from the same state, then both steps."""
+    gen, enc, opts = state.gen, state.enc, state.opts
+    kw = dict(x_real=r["x"], eps=r["eps"], z_prior=r["z_g"], gen=gen, enc=enc, alpha=alpha, gamma=gamma,
+              sigma=seg.sigma, weights=seg.weights)
+    if cfg.aux == "joint":
+        lg, le, stats = obj.joint_bridge_losses(jdisc=state.aux, **kw)
+    else:
+        with torch.no_grad():
+            mean, logvar = enc(r["x"])
+            z_post = mean + torch.exp(0.5 * logvar) * r["eps"]
+        lg, stats = obj.alpha_bridge_generator_loss(x_real=r["x"], z_post=z_post, z_prior=r["z_g"], gen=gen,
+                                                    disc=state.disc, alpha=alpha, gamma=gamma, sigma=seg.sigma,
+                                                    weights=seg.weights)
+        le, s = obj.latent_bridge_encoder_loss(zdisc=state.aux, **kw)
+        stats.update(s)
+    _check(lg, what="generator", seg=seg, it=it)
+    _check(le, what="encoder", seg=seg, it=it)
+    _set_grads(gen, lg)
+    _set_grads(enc, le)
+    opts["g"].step()
+    opts["e"].step()
+    return {**stats, "alpha": alpha}
+
+
+def _generator_and_encoder(state, cfg: TrainConfig, seg: Segment, r: dict, i: int, it: int) -> dict:
     gen, disc, enc, opts = state.gen, state.disc, state.enc, state.opts
+    if cfg.aux != "none" and seg.train_encoder and seg.kind in ("bridge", "rkl"):
+        if seg.kind == "rkl":  # Step III: the surrogate's alpha = gamma = 1 end
+            return _generalised(state, cfg, seg, r, 1.0, 1.0, it)
+        alpha = alpha_at(i, seg.iters, kind=seg.schedule)
+        gamma = float(gamma_alpha(alpha, kind=seg.gamma.kind, c=seg.gamma.c, d=seg.gamma.d))
+        return _generalised(state, cfg, seg, r, alpha, gamma, it)
     if seg.kind == "ml":  # Step I: theta and phi jointly maximise the ELBO
         loss = obj.negative_elbo(r["x"], gen=gen, enc=enc, sigma=seg.sigma, eps=r["eps"])
         _check(loss, what="negative ELBO", seg=seg, it=it)
@@ -212,6 +259,16 @@ def _discriminator(state, cfg: TrainConfig, seg: Segment, r: dict, it: int) -> N
         loss = loss + cfg.gp_weight * obj.gradient_penalty(state.disc, r["x"], fake, r["u"])
     _check(loss, what="discriminator", seg=seg, it=it)
     _apply(state.opts["d"], state.disc, loss)
+    if state.aux is not None:  # trained in every Step, like D, so it is near-optimal when Step II starts
+        with torch.no_grad():
+            mean, logvar = state.enc(r["x"])
+            z_post = mean + torch.exp(0.5 * logvar) * r["eps"]
+        if cfg.aux == "latent":  # g(z) = log p(z) - log q_phi(z): prior draws are 'real'
+            loss = obj.discriminator_loss(state.aux(r["z_d"]), state.aux(z_post))
+        else:  # h(x, z) = log q_phi(x, z) - log p_theta(x, z): data pairs are 'real'
+            loss = obj.discriminator_loss(state.aux(r["x"], z_post), state.aux(fake, r["z_d"]))
+        _check(loss, what="auxiliary discriminator", seg=seg, it=it)
+        _apply(state.opts["a"], state.aux, loss)
 
 
 def run_segment(
@@ -236,7 +293,7 @@ def run_segment(
     while state.iteration < end:
         it = state.iteration + 1
         r = _draws(state, cfg, train)
-        stats = _generator_and_encoder(state, seg, r, it - start - 1, it)
+        stats = _generator_and_encoder(state, cfg, seg, r, it - start - 1, it)
         _discriminator(state, cfg, seg, r, it)
         state.iteration = it
         if it % cfg.eval_every == 0 or it == end:
