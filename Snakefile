@@ -15,6 +15,7 @@ include: "workflow/rules/gaussians.smk"
 include: "workflow/rules/ablations.smk"
 include: "workflow/rules/images_params.smk"
 include: "workflow/rules/images.smk"
+include: "workflow/rules/generalisations_params.smk"
 include: "workflow/rules/generalisations.smk"
 
 

@@ -172,7 +172,9 @@ def all_metrics():
 
 
 def generalisation_metrics():
-    return expand(f"{GDIR}/{{m}}/b1_{{b1}}/metrics.csv", m=G["generalisations"], b1=G["beta1s"])
+    return expand(
+        f"{GDIR}/{{m}}/b1_{{b1}}/metrics.csv", m=G["generalisations"], b1=G["beta1s"]
+    )
 
 
 # --- ablation sweeps (rules in ablations.smk) -------------------------------------------------

@@ -1,15 +1,5 @@
 # Section 3.3: the inference arm's reconstruction quality for alpha-Bridge and its generalisations
 # (the training rules are the alpha-Bridge Step rules with the method as the {ab} wildcard).
-RECON_CODE = IMAGE_TRAIN_CODE + pkg("experiments/reconstruction.py", "cli.py")
-
-
-def recon_ckpts(run, ab, b1):
-    return [
-        f"{canonical(run, ab, b1, 'I')}/{ab}/b1_{b1}/step1.pt",
-        f"{canonical(run, ab, b1, 'III')}/{ab}/b1_{b1}/step3.pt",
-    ]
-
-
 rule gaussians_reconstruction:
     input:
         RECON_CODE,
@@ -22,7 +12,9 @@ rule gaussians_reconstruction:
         "../../envs/alphabridge.yaml"
     threads: 1
     params:
-        cfg=lambda w: _dump({"gaussians": {"data": run_config(w.run)["gaussians"]["data"]}}),
+        cfg=lambda w: _dump(
+            {"gaussians": {"data": run_config(w.run)["gaussians"]["data"]}}
+        ),
     shell:
         "python -m alphabridge reconstruction --config-json {params.cfg:q} --ckpt {input.ckpts} --out {output}"
         " --threads {threads} 2>&1 | tee {log}"
@@ -32,7 +24,10 @@ rule image_reconstruction:
     input:
         RECON_CODE,
         data="resources/datasets/{dataset}.npz",
-        ckpts=[f"{IDIR}/{{dataset}}/{{ab}}/step1.pt", f"{IDIR}/{{dataset}}/{{ab}}/step3.pt"],
+        ckpts=[
+            f"{IDIR}/{{dataset}}/{{ab}}/step1.pt",
+            f"{IDIR}/{{dataset}}/{{ab}}/step3.pt",
+        ],
     output:
         f"{IDIR}/{{dataset}}/{{ab}}/reconstruction.csv",
     log:
@@ -43,16 +38,6 @@ rule image_reconstruction:
     shell:
         "python -m alphabridge reconstruction --config-json '{{}}' --images {input.data} --ckpt {input.ckpts}"
         " --out {output} --threads {threads} 2>&1 | tee {log}"
-
-
-def reconstruction_inputs():
-    """alpha-Bridge and every generalisation configured: 25-Gaussians at each beta1, then digits."""
-    gauss = [m for m in G["methods"] if m in AB_METHODS] + G["generalisations"]
-    out = expand(f"{GDIR}/{{m}}/b1_{{b1}}/reconstruction.csv", m=gauss, b1=G["beta1s"])
-    if "digits" in IMG["runs"]:
-        ms = ["alpha_bridge"] + IMG["runs"]["digits"]["generalisations"]
-        out += expand(f"{IDIR}/digits/{{m}}/reconstruction.csv", m=ms)
-    return out
 
 
 rule reconstruction_table:
