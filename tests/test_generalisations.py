@@ -246,3 +246,18 @@ def test_reconstruction_errors_known_answer():
     ex, ez = reconstruction_errors(gen=lambda v: 2 * v, enc=ident_enc, x=x, z=z)
     torch.testing.assert_close(torch.tensor(ex), (x**2).sum(-1).mean(1))
     torch.testing.assert_close(torch.tensor(ez), (z**2).sum(-1).mean(1))
+
+
+def test_step3_end_survives_overflowing_forward_weights():
+    """At alpha = gamma = 1 the forward terms are dropped, not multiplied by 0: with |f| ~ 1e3,
+    exp(-a f) is inf and 0 * inf would turn the Step III losses into nan."""
+    gen, enc, zdisc, jdisc = _tiny()
+    r = _inputs()
+    big = lambda f: (lambda *a: 1e3 * f(*a))  # noqa: E731
+    kw = dict(**r, gen=gen, enc=enc, alpha=1.0, gamma=1.0, sigma=0.3, weights=obj.WeightOptions())
+    lt, lp, _ = obj.joint_bridge_losses(jdisc=big(jdisc), **kw)
+    le, _ = obj.latent_bridge_encoder_loss(zdisc=big(zdisc), **kw)
+    lg, _ = obj.alpha_bridge_generator_loss(x_real=r["x_real"], z_post=r["eps"], z_prior=r["z_prior"], gen=gen,
+                                            disc=big(zdisc), alpha=1.0, gamma=1.0, sigma=0.3,
+                                            weights=obj.WeightOptions())
+    assert all(torch.isfinite(v) for v in (lt, lp, le, lg))

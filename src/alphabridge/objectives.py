@@ -70,8 +70,14 @@ def importance_weights(logw: torch.Tensor, opts: WeightOptions) -> torch.Tensor:
 
 
 def _forward_coef(alpha: float, gamma: float) -> float:
-    """(1-g)/(1-a); at the reverse-KL end (gamma = 1, Step III) the forward terms are dropped exactly."""
+    """(1-g)/(1-a); 0 at the reverse-KL end (gamma = 1, Step III), where callers skip the forward
+    terms altogether: there exp(-a f) may overflow to inf, and 0 * inf is nan."""
     return 0.0 if gamma >= 1.0 else (1 - gamma) / (1 - alpha)
+
+
+def _plus_forward(coef: float, reverse: torch.Tensor, forward) -> torch.Tensor:
+    """reverse + coef * forward(), with forward() not evaluated when coef is 0."""
+    return reverse if coef == 0.0 else coef * forward() + reverse
 
 
 def alpha_bridge_generator_loss(
@@ -88,12 +94,15 @@ def alpha_bridge_generator_loss(
     f_fake = disc(x_fake)
     with torch.no_grad():
         f_real = disc(x_real)
-    w_f = importance_weights(-alpha * f_real[..., 0], weights)
     w_r = importance_weights((1 - alpha) * f_fake[..., 0], weights)
-    recon = ((x_real - gen(z_post)) ** 2).sum(-1) / (2 * sigma**2)
-    term_f = (w_f * recon).mean(dim=1).sum()
     term_r = (-w_r * f_fake[..., 0]).mean(dim=1).sum()
-    loss = _forward_coef(alpha, gamma) * term_f + gamma * term_r
+
+    def term_f():
+        w_f = importance_weights(-alpha * f_real[..., 0], weights)
+        recon = ((x_real - gen(z_post)) ** 2).sum(-1) / (2 * sigma**2)
+        return (w_f * recon).mean(dim=1).sum()
+
+    loss = _plus_forward(_forward_coef(alpha, gamma), gamma * term_r, term_f)
     stats = {"max_abs_logw": float(torch.maximum((alpha * f_real).abs().max(), ((1 - alpha) * f_fake.detach()).abs().max()))}
     return loss, stats
 
@@ -119,13 +128,16 @@ def latent_bridge_encoder_loss(
     with torch.no_grad():
         x_fake = gen(z_prior)
         g_prior = zdisc(z_prior)[..., 0]
-    mean_fake, _ = enc(x_fake)
-    recon = ((z_prior - mean_fake) ** 2).sum(-1) / (2 * sigma**2)
     mean, logvar = enc(x_real)
     g_post = zdisc(mean + torch.exp(0.5 * logvar) * eps)[..., 0]
-    w_f = importance_weights(-alpha * g_prior, weights)
     w_r = importance_weights((1 - alpha) * g_post, weights)
-    loss = _forward_coef(alpha, gamma) * (w_f * recon).mean(1).sum() + gamma * (-w_r * g_post).mean(1).sum()
+
+    def term_f():
+        w_f = importance_weights(-alpha * g_prior, weights)
+        recon = ((z_prior - enc(x_fake)[0]) ** 2).sum(-1) / (2 * sigma**2)
+        return (w_f * recon).mean(1).sum()
+
+    loss = _plus_forward(_forward_coef(alpha, gamma), gamma * (-w_r * g_post).mean(1).sum(), term_f)
     return loss, {"max_abs_logw_z": float(torch.maximum((alpha * g_prior).abs().max(), ((1 - alpha) * g_post.detach()).abs().max()))}
 
 
@@ -148,14 +160,19 @@ def joint_bridge_losses(
     z_post, h_q = z_q.detach(), h_qq.detach()  # the boxed phi of the theta terms
     x_fake = gen(z_prior)
     h_p = jdisc(x_fake, z_prior)[..., 0]  # depends on theta through x = G(z)
-    w1 = importance_weights(-alpha * h_q, weights)
     w3 = importance_weights((1 - alpha) * h_p, weights)
-    loss_theta = (coef * (w1 * recon_nll(x_real, gen(z_post), sigma=sigma)).mean(1).sum()
-                  + gamma * (-w3 * h_p).mean(1).sum())
-    mean_f, logvar_f = enc(x_fake.detach())  # (x, z) ~ p_[theta](x, z)
-    w2 = importance_weights(alpha * h_p, weights)
     w4 = importance_weights(-(1 - alpha) * h_qq, weights)
-    loss_phi = (coef * (w2 * gaussian_nll(z_prior, mean_f, logvar_f)).mean(1).sum()
-                + gamma * (w4 * h_qq).mean(1).sum())
+
+    def theta_f():
+        w1 = importance_weights(-alpha * h_q, weights)
+        return (w1 * recon_nll(x_real, gen(z_post), sigma=sigma)).mean(1).sum()
+
+    def phi_f():
+        mean_f, logvar_f = enc(x_fake.detach())  # (x, z) ~ p_[theta](x, z)
+        w2 = importance_weights(alpha * h_p, weights)
+        return (w2 * gaussian_nll(z_prior, mean_f, logvar_f)).mean(1).sum()
+
+    loss_theta = _plus_forward(coef, gamma * (-w3 * h_p).mean(1).sum(), theta_f)
+    loss_phi = _plus_forward(coef, gamma * (w4 * h_qq).mean(1).sum(), phi_f)
     stats = {"max_abs_logw": float(torch.maximum(h_q.abs().max(), h_p.detach().abs().max()))}
     return loss_theta, loss_phi, stats
