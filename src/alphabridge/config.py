@@ -15,6 +15,10 @@ class ConfigError(ValueError):
     """A configuration value is invalid; the message names every offending key."""
 
 
+# the methods trained in alpha-Bridge's three Steps from its config section: alpha-Bridge itself and
+# the section 3.3 generalisations over both marginals and both joints
+AB_METHODS = ("alpha_bridge", "alpha_bridge_marginals", "alpha_bridge_joint")
+
 def _key(path) -> str:
     out = ""
     for p in path:
@@ -57,7 +61,7 @@ def validate_config(config: dict, *, schema: dict) -> dict:
 
 
 def _total_iters(g: dict, method: str) -> int:
-    if method.startswith("alpha_bridge"):
+    if method in AB_METHODS:
         ab = g["alpha_bridge"]
         return ab["step1_iters"] + ab["step2_iters"] + ab["step3_iters"]
     return g[method]["iters"]
@@ -67,7 +71,7 @@ def saved_iterations(g: dict, method: str) -> set[int]:
     """Iterations at which a 25-Gaussians run saves samples: every eval.every, and each Step's end."""
     total, every = _total_iters(g, method), g["eval"]["every"]
     out = set(range(every, total + 1, every)) | {total}
-    if method.startswith("alpha_bridge"):
+    if method in AB_METHODS:
         ab = g["alpha_bridge"]
         out |= {ab["step1_iters"], ab["step1_iters"] + ab["step2_iters"]}
     return out

@@ -44,10 +44,15 @@ def recon_nll(x: torch.Tensor, x_mean: torch.Tensor, *, sigma: float) -> torch.T
     return ((x - x_mean) ** 2).sum(-1) / (2 * sigma**2) + d * (math.log(sigma) + 0.5 * math.log(2 * math.pi))
 
 
+def posterior_sample(enc, x: torch.Tensor, eps: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """z ~ q_phi(z|x) by reparameterisation with standard-normal eps; returns (z, mean, logvar)."""
+    mean, logvar = enc(x)
+    return mean + torch.exp(0.5 * logvar) * eps, mean, logvar
+
+
 def negative_elbo(x, *, gen, enc, sigma: float, eps: torch.Tensor) -> torch.Tensor:
     """-ELBO (3) of the Gaussian-decoder surrogate: a VAE whose decoder mean is G, variance sigma^2."""
-    mean, logvar = enc(x)
-    z = mean + torch.exp(0.5 * logvar) * eps
+    z, mean, logvar = posterior_sample(enc, x, eps)
     return (recon_nll(x, gen(z), sigma=sigma) + gaussian_kl_std_normal(mean, logvar)).mean(dim=1).sum()
 
 
@@ -128,8 +133,7 @@ def latent_bridge_encoder_loss(
     with torch.no_grad():
         x_fake = gen(z_prior)
         g_prior = zdisc(z_prior)[..., 0]
-    mean, logvar = enc(x_real)
-    g_post = zdisc(mean + torch.exp(0.5 * logvar) * eps)[..., 0]
+    g_post = zdisc(posterior_sample(enc, x_real, eps)[0])[..., 0]
     w_r = importance_weights((1 - alpha) * g_post, weights)
 
     def term_f():
@@ -154,8 +158,7 @@ def joint_bridge_losses(
     weight are stop-gradient; p~_theta(x|z) = N(G(z), s^2 I) as in (13).
     """
     coef = _forward_coef(alpha, gamma)
-    mean, logvar = enc(x_real)
-    z_q = mean + torch.exp(0.5 * logvar) * eps  # (x, z) ~ q_phi(x, z), reparameterised
+    z_q = posterior_sample(enc, x_real, eps)[0]  # (x, z) ~ q_phi(x, z), reparameterised
     h_qq = jdisc(x_real, z_q)[..., 0]  # depends on phi through z (eta is not trained here)
     z_post, h_q = z_q.detach(), h_qq.detach()  # the boxed phi of the theta terms
     x_fake = gen(z_prior)

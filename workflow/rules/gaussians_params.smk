@@ -8,14 +8,12 @@
 # two would have computed the same thing.
 from functools import lru_cache
 
-from alphabridge.config import variant_configs
+from alphabridge.config import AB_METHODS, variant_configs
 
 G = config["gaussians"]
 GDIR = "results/gaussians"
 ADIR = "results/ablations"
 BASELINES = ["rkl_gp", "rkl_sn"]
-# alpha-Bridge and its section 3.3 generalisations: the same three Steps and config section
-AB_METHODS = ["alpha_bridge", "alpha_bridge_marginals", "alpha_bridge_joint"]
 VARIANTS = variant_configs(config)  # "sweep/setting" -> full config
 SWEEPS = config.get("ablations", {}).get("sweeps", {})
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from alphabridge.config import GammaConfig, from_dict
+from alphabridge.config import AB_METHODS, GammaConfig, from_dict
 from alphabridge.data.gaussians import GaussiansData, make_splits
 from alphabridge.io import atomic_path
 from alphabridge.models.batched import MLPConfig
@@ -19,9 +19,6 @@ from alphabridge.train.loop import (Segment, TrainConfig, eval_noise, generate, 
                                    samples_array, state_payload)
 from alphabridge.train.schedule import alpha_at
 
-# the three Steps of Algorithm 1, with section 3.3's surrogates in Steps II-III for the last two;
-# all three read the `alpha_bridge` config section
-AB_METHODS = ("alpha_bridge", "alpha_bridge_marginals", "alpha_bridge_joint")
 AUX = {"alpha_bridge": "none", "alpha_bridge_marginals": "latent", "alpha_bridge_joint": "joint"}
 METHODS = AB_METHODS + ("rkl_gp", "rkl_sn", "dcgan")
 

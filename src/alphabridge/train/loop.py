@@ -169,8 +169,7 @@ def _generalised(state, cfg: TrainConfig, seg: Segment, r: dict, alpha: float, g
         lg, le, stats = obj.joint_bridge_losses(jdisc=state.aux, **kw)
     else:
         with torch.no_grad():
-            mean, logvar = enc(r["x"])
-            z_post = mean + torch.exp(0.5 * logvar) * r["eps"]
+            z_post = obj.posterior_sample(enc, r["x"], r["eps"])[0]
         lg, stats = obj.alpha_bridge_generator_loss(x_real=r["x"], z_post=z_post, z_prior=r["z_g"], gen=gen,
                                                     disc=state.disc, alpha=alpha, gamma=gamma, sigma=seg.sigma,
                                                     weights=seg.weights)
@@ -211,8 +210,7 @@ def _generator_and_encoder(state, cfg: TrainConfig, seg: Segment, r: dict, i: in
 
         def g_loss():
             with torch.no_grad():  # z ~ q_phi(z|x), detached from phi
-                mean, logvar = enc(r["x"])
-                z_post = mean + torch.exp(0.5 * logvar) * r["eps"]
+                z_post = obj.posterior_sample(enc, r["x"], r["eps"])[0]
             loss, s = obj.alpha_bridge_generator_loss(
                 x_real=r["x"], z_post=z_post, z_prior=r["z_g"], gen=gen, disc=disc,
                 alpha=alpha, gamma=gamma, sigma=seg.sigma, weights=seg.weights,
@@ -261,8 +259,7 @@ def _discriminator(state, cfg: TrainConfig, seg: Segment, r: dict, it: int) -> N
     _apply(state.opts["d"], state.disc, loss)
     if state.aux is not None:  # trained in every Step, like D, so it is near-optimal when Step II starts
         with torch.no_grad():
-            mean, logvar = state.enc(r["x"])
-            z_post = mean + torch.exp(0.5 * logvar) * r["eps"]
+            z_post = obj.posterior_sample(state.enc, r["x"], r["eps"])[0]
         if cfg.aux == "latent":  # g(z) = log p(z) - log q_phi(z): prior draws are 'real'
             loss = obj.discriminator_loss(state.aux(r["z_d"]), state.aux(z_post))
         else:  # h(x, z) = log q_phi(x, z) - log p_theta(x, z): data pairs are 'real'
