@@ -58,6 +58,22 @@ def test_full_table_target_resolves():
 
 
 @pytest.mark.workflow
+def test_wide_scale_overlay_adds_width512_and_nothing_else():
+    """config/scale_wide.yaml repeats the default scale settings (for the figure's order): it must
+    add width 512 and leave every other setting exactly as config.yaml has it."""
+    wide = load_config_files([REPO / "config/config.yaml", REPO / "config/scale_wide.yaml"])
+    settings, base = wide["ablations"]["sweeps"]["scale"]["settings"], SWEEPS["scale"]["settings"]
+    assert {k: v for k, v in settings.items() if k != "width512_10k"} == base
+    assert settings["width512_10k"] == {"gaussians": {"model": {"hidden": 512}}}
+    proc = run_snakemake(["-n", "--forceall", "results/tables/ablations/scale.csv",
+                          "--configfile", "config/scale_wide.yaml"], cwd=REPO)
+    assert _jobs(proc.stdout)["gaussians_final_metrics"] == _cells("scale") + len(SWEEPS["scale"]["methods"])
+    order = [s for s in settings if f'"setting": "{s}"' in proc.stdout]
+    assert order == list(settings) and proc.stdout.index('"setting": "width256_10k"') < proc.stdout.index(
+        '"setting": "width512_10k"') < proc.stdout.index('"setting": "width64_30k"')
+
+
+@pytest.mark.workflow
 def test_smoke_sweeps_run_for_real(repo_copy):
     targets = ["results/figures/ablation_order.pdf", "results/figures/ablation_schedule.pdf"]
     run_snakemake(["--cores", "2", *targets, "--configfile", "config/smoke.yaml"], cwd=repo_copy)
