@@ -44,7 +44,8 @@ def plot_sweep(table: pd.DataFrame, *, sweep: str, success_modes: int, robustnes
         if col == "modes":
             ax.axhline(success_modes, color="grey", lw=0.7, ls=":")
             ax.set_ylim(0, 25.9)
-        ax.set_xticks(x, labels, rotation=60 if len(labels) > 4 else 0, fontsize=6.5, ha="right" if len(labels) > 4 else "center")
+        tilt = len(labels) > 4 or sum(map(len, labels)) > 30  # long names overlap when upright
+        ax.set_xticks(x, labels, rotation=60 if tilt else 0, fontsize=6.5, ha="right" if tilt else "center")
         ax.set_title(title, fontsize=8)
         ax.tick_params(axis="y", labelsize=7)
         ax.grid(alpha=0.3, axis="y")
