@@ -111,6 +111,20 @@ def test_robustness_summary_counts_settings_and_trials():
     assert s.loc["a", "trials_success"] == pytest.approx(1.9 / 3) and s.loc["a", "settings"] == 3
 
 
+
+@pytest.mark.parametrize("settings, tilted", [(["joint", "sequential"], False),
+                                                (["width64_10k", "width128_10k", "width256_10k", "width64_30k"], True)])
+def test_sweep_figure_tilts_labels_only_when_they_would_overlap(settings, tilted):
+    from alphabridge.figures.ablations import plot_sweep
+
+    rows = [{"setting": s, "method": "alpha_bridge", "beta1": 0.5, "lr": 0.001, "n_trials": 2,
+             **{f"{c}_{k}": 1.0 for c in ("kde_loglik", "hq_fraction", "modes") for k in ("mean", "std")}}
+            for s in settings]
+    fig = plot_sweep(pd.DataFrame(rows), sweep="t", success_modes=24)
+    ticks = fig.axes[0].get_xticklabels()
+    assert [t.get_text() for t in ticks] == settings
+    assert {t.get_rotation() for t in ticks} == ({60.0} if tilted else {0.0})
+
 # --- what the update order and a zero-length Step II change, on a tiny model -------------------
 
 TINY = TrainConfig(trials=2, seed=5, batch_size=16, eval_every=5, n_eval=20, save_every=100,
