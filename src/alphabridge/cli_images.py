@@ -111,10 +111,10 @@ def _cmd_image_fig6(args) -> None:
 
 
 def _net(args, cfg):
-    from alphabridge.experiments.gaussians import resolve_device
+    from alphabridge.device import setup
     from alphabridge.experiments.image_metrics import feature_net
 
-    device = resolve_device(cfg.get("device", "auto"))
+    device, _ = setup(cfg)
     net = feature_net(kind=args.net, classifier=args.classifier, hub_dir=cfg["images"]["inception"]["hub_dir"],
                       device=device)
     return net, device, cfg["images"]["inception"]["batch_size"]
@@ -128,8 +128,12 @@ def _cmd_image_classifier(args) -> None:
     from alphabridge.experiments.image_metrics import fit_classifier
     from alphabridge.io import atomic_path
 
+    from alphabridge.device import setup
+
     torch.set_num_threads(args.threads)
-    header = fit_classifier(images_npz=args.data, ccfg=_cfg(args)["images"]["classifier"], out=args.out)
+    cfg = _cfg(args)
+    device, _ = setup(cfg)
+    header = fit_classifier(images_npz=args.data, ccfg=cfg["images"]["classifier"], out=args.out, device=device)
     print(f"domain classifier test accuracy: {header['test_accuracy']:.4f}")
     with atomic_path(args.report, suffix=".json") as tmp:
         Path(tmp).write_text(json.dumps(header, indent=1))

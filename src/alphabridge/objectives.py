@@ -1,5 +1,6 @@
 """Training objectives (paper eqs. 3, 4, 7, 16). Every loss is a per-trial batch mean summed
-over the trial axis, so that each trial's parameters receive exactly their own gradient."""
+over the trial axis, so that each trial's parameters receive exactly their own gradient.
+Statistics come back as detached device tensors: reading them is the caller's (rare) host sync."""
 from __future__ import annotations
 
 import dataclasses
@@ -108,7 +109,7 @@ def alpha_bridge_generator_loss(
         return (w_f * recon).mean(dim=1).sum()
 
     loss = _plus_forward(_forward_coef(alpha, gamma), gamma * term_r, term_f)
-    stats = {"max_abs_logw": float(torch.maximum((alpha * f_real).abs().max(), ((1 - alpha) * f_fake.detach()).abs().max()))}
+    stats = {"max_abs_logw": torch.maximum((alpha * f_real).abs().max(), ((1 - alpha) * f_fake.detach()).abs().max())}
     return loss, stats
 
 
@@ -142,7 +143,7 @@ def latent_bridge_encoder_loss(
         return (w_f * recon).mean(1).sum()
 
     loss = _plus_forward(_forward_coef(alpha, gamma), gamma * (-w_r * g_post).mean(1).sum(), term_f)
-    return loss, {"max_abs_logw_z": float(torch.maximum((alpha * g_prior).abs().max(), ((1 - alpha) * g_post.detach()).abs().max()))}
+    return loss, {"max_abs_logw_z": torch.maximum((alpha * g_prior).abs().max(), ((1 - alpha) * g_post.detach()).abs().max())}
 
 
 def joint_bridge_losses(
@@ -177,5 +178,5 @@ def joint_bridge_losses(
 
     loss_theta = _plus_forward(coef, gamma * (-w3 * h_p).mean(1).sum(), theta_f)
     loss_phi = _plus_forward(coef, gamma * (w4 * h_qq).mean(1).sum(), phi_f)
-    stats = {"max_abs_logw": float(torch.maximum(h_q.abs().max(), h_p.detach().abs().max()))}
+    stats = {"max_abs_logw": torch.maximum(h_q.abs().max(), h_p.detach().abs().max())}
     return loss_theta, loss_phi, stats

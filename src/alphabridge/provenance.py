@@ -36,17 +36,27 @@ def git_commit(cwd: str | Path = ".") -> str:
         return "unknown (git not available)"
 
 
-def device_name(device: str = "auto") -> str:
+def _upstream_runtimes(inputs) -> dict:
+    """The devices/numerics that produced each input, from the input's own sidecar where it has one
+    (so a metrics table says where its samples were trained, not only where they were scored)."""
+    out = {}
+    for p in inputs:
+        side = sidecar_path(p)
+        if side.exists():
+            rec = json.loads(side.read_text())
+            if "runtimes" in rec:
+                out[str(p)] = rec["runtimes"]
+    return out
+
+
+def write_sidecar(path: str | Path, *, config_slice, device="auto", inputs=(), extra: dict | None = None) -> Path:
+    """`device`: a resolved torch device, or a config value ('auto' resolves it here)."""
     import torch
 
-    if device != "cpu" and torch.cuda.is_available():
-        return f"cuda: {torch.cuda.get_device_name(0)}"
-    return f"cpu: {platform.processor() or platform.machine()}"
+    from alphabridge import device as dev
 
-
-def write_sidecar(path: str | Path, *, config_slice, device: str = "auto", inputs=()) -> Path:
-    import torch
-
+    if isinstance(device, str) and device in dev.DEVICES:
+        device = dev.resolve(device, log=False)
     record = {
         "file": Path(path).name,
         "config_sha256": config_hash(config_slice),
@@ -55,8 +65,11 @@ def write_sidecar(path: str | Path, *, config_slice, device: str = "auto", input
         "git_commit": git_commit(),
         "torch_version": torch.__version__,
         "python_version": platform.python_version(),
-        "device": device_name(device),
+        "device": dev.device_name(device),
+        "precision": dev.describe_precision(),
         "inputs": [str(p) for p in inputs],
+        "inputs_runtimes": _upstream_runtimes(inputs),
+        **(extra or {}),
         "created_utc": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
     }
     out = sidecar_path(path)

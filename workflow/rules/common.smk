@@ -48,6 +48,11 @@ def pkg(*names):
     return [f"src/alphabridge/{n}" for n in names]
 
 
+def runtime_keys(cfg):
+    """What every job that runs torch models reads besides its own section: device and numerics."""
+    return {"device": cfg["device"], "precision": cfg["precision"]}
+
+
 def cfg_json(*keys):
     """The config slices a rule needs, as compact JSON (a params change re-runs the rule)."""
     return json.dumps(
@@ -55,13 +60,15 @@ def cfg_json(*keys):
     )
 
 
-def _gpu_jobs():
-    """1 when training runs on a GPU (so the profile's gpu=1 limit keeps jobs off one card)."""
-    import shutil
+# Which rules hold the GPU, decided by the library's own detection (alphabridge.device), so the
+# Snakefile and the jobs cannot disagree. The `gpu` resource counts slots of the one card: its
+# limit comes from the profile (profiles/default: gpu=6). A 25-Gaussians job is launch-bound on a
+# GPU, so several share the card (one slot each: all six fig4 training chains at once); an image
+# job takes every slot. Without CUDA no rule asks for any.
+from alphabridge.device import uses_cuda  # noqa: E402
 
-    if config["device"] == "cpu":
-        return 0
-    return 1 if config["device"] == "cuda" or shutil.which("nvidia-smi") else 0
-
-
-GPU = _gpu_jobs()
+USES_CUDA = uses_cuda(config["device"])
+_slots = workflow.global_resources.get("gpu")
+GPU_SLOTS = int(getattr(_slots, "value", _slots) or 1)
+GPU_SMALL = 1 if USES_CUDA else 0
+GPU_FULL = GPU_SLOTS if USES_CUDA else 0

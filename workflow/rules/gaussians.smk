@@ -24,7 +24,7 @@ rule gaussians_step1:
         "../../envs/alphabridge.yaml"
     threads: 1
     resources:
-        gpu=GPU,
+        gpu=GPU_SMALL,
     params:
         cfg=lambda w: step_json("I", w.run),
         resume=lambda w, output: f"{output.ckpt}.resume",
@@ -48,7 +48,7 @@ rule gaussians_step2:
         "../../envs/alphabridge.yaml"
     threads: 1
     resources:
-        gpu=GPU,
+        gpu=GPU_SMALL,
     params:
         cfg=lambda w: step_json("II", w.run),
         resume=lambda w, output: f"{output.ckpt}.resume",
@@ -73,7 +73,7 @@ rule gaussians_step3:
         "../../envs/alphabridge.yaml"
     threads: 1
     resources:
-        gpu=GPU,
+        gpu=GPU_SMALL,
     params:
         cfg=lambda w: step_json("III", w.run),
         resume=lambda w, output: f"{output.ckpt}.resume",
@@ -97,7 +97,7 @@ rule gaussians_baseline:
         "../../envs/alphabridge.yaml"
     threads: 1
     resources:
-        gpu=GPU,
+        gpu=GPU_SMALL,
     params:
         cfg=lambda w: baseline_json(w.baseline, w.run),
         resume=lambda w, output: f"{output.ckpt}.resume",
@@ -247,6 +247,8 @@ rule gaussians_fig1_data:
     conda:
         "../../envs/alphabridge.yaml"
     threads: 1
+    resources:
+        gpu=GPU_SMALL,
     params:
         cfg=lambda w: fig1_json(),
     shell:

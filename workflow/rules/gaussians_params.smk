@@ -92,7 +92,7 @@ def step_json(step, run=GDIR):
     g = cfg["gaussians"]
     ab = {k: g["alpha_bridge"][k] for k in AB_KEYS[step]}
     out = {
-        "device": cfg["device"],
+        **runtime_keys(cfg),
         "gaussians": {**_train_shared(g), "alpha_bridge": ab},
     }
     if step == "II":
@@ -104,7 +104,7 @@ def baseline_json(method, run=GDIR):
     cfg = run_config(run)
     g = cfg["gaussians"]
     return _dump(
-        {"device": cfg["device"], "gaussians": {**_train_shared(g), method: g[method]}}
+        {**runtime_keys(cfg), "gaussians": {**_train_shared(g), method: g[method]}}
     )
 
 
@@ -158,11 +158,11 @@ def fig1_json():
         k: G["alpha_bridge"][k] for k in sorted(set(AB_KEYS["I"]) | set(AB_KEYS["II"]))
     }
     g = {**_train_shared(G), "alpha_bridge": ab, "fig1": G["fig1"]}
-    return _dump({"device": config["device"], "gamma": config["gamma"], "gaussians": g})
+    return _dump({**runtime_keys(config), "gamma": config["gamma"], "gaussians": g})
 
 
 def full_json():
-    return cfg_json("device", "gamma", "gaussians")
+    return cfg_json("device", "precision", "gamma", "gaussians")
 
 
 def all_metrics():

@@ -42,7 +42,7 @@ rule image_step1:
         "../../envs/alphabridge.yaml"
     threads: 1
     resources:
-        gpu=GPU,
+        gpu=GPU_FULL,
     params:
         cfg=lambda w: image_step_json(w.dataset, "I"),
         resume=lambda w, output: f"{output.ckpt}.resume",
@@ -67,7 +67,7 @@ rule image_step2:
         "../../envs/alphabridge.yaml"
     threads: 1
     resources:
-        gpu=GPU,
+        gpu=GPU_FULL,
     params:
         cfg=lambda w: image_step_json(w.dataset, "II"),
         resume=lambda w, output: f"{output.ckpt}.resume",
@@ -94,7 +94,7 @@ rule image_step3:
         "../../envs/alphabridge.yaml"
     threads: 1
     resources:
-        gpu=GPU,
+        gpu=GPU_FULL,
     params:
         cfg=lambda w: image_step_json(w.dataset, "III"),
         resume=lambda w, output: f"{output.ckpt}.resume",
@@ -119,7 +119,7 @@ rule image_dcgan:
         "../../envs/alphabridge.yaml"
     threads: 1
     resources:
-        gpu=GPU,
+        gpu=GPU_FULL,
     params:
         cfg=lambda w: image_step_json(w.dataset, "dcgan"),
         resume=lambda w, output: f"{output.ckpt}.resume",
@@ -141,6 +141,8 @@ rule image_fig1_data:
     conda:
         "../../envs/alphabridge.yaml"
     threads: 1
+    resources:
+        gpu=GPU_FULL,
     params:
         cfg=lambda w: image_step_json(w.dataset, "fig1"),
     shell:
@@ -161,6 +163,8 @@ rule image_fig6_data:
     conda:
         "../../envs/alphabridge.yaml"
     threads: 1
+    resources:
+        gpu=GPU_FULL,
     params:
         cfg=lambda w: image_fig_json([w.dataset]),
     shell:
@@ -254,8 +258,10 @@ rule image_classifier:
     conda:
         "../../envs/alphabridge.yaml"
     threads: 1
+    resources:
+        gpu=GPU_FULL,
     params:
-        cfg=cfg_json("images"),
+        cfg=cfg_json("device", "precision", "images"),
     shell:
         "python -m alphabridge image-classifier --config-json {params.cfg:q} --data {input.data} --out {output.net}"
         " --report {output.report} --threads {threads} 2>&1 | tee {log}"
@@ -273,6 +279,8 @@ rule image_ref_stats:
     conda:
         "../../envs/alphabridge.yaml"
     threads: 1
+    resources:
+        gpu=GPU_FULL,
     params:
         cfg=lambda w: image_metric_json(w.dataset),
         net=lambda w, input: net_args(w, input),
@@ -294,6 +302,8 @@ rule image_metrics:
     conda:
         "../../envs/alphabridge.yaml"
     threads: 1
+    resources:
+        gpu=GPU_FULL,
     params:
         cfg=lambda w: image_metric_json(w.dataset),
         net=lambda w, input: net_args(w, input),
@@ -318,7 +328,7 @@ rule image_final:
         "../../envs/alphabridge.yaml"
     threads: 1
     resources:
-        gpu=GPU,
+        gpu=GPU_FULL,
     params:
         cfg=lambda w: image_metric_json(w.dataset),
         net=lambda w, input: net_args(w, input),

@@ -31,7 +31,7 @@ def image_step_json(dataset, step):
     else:
         keys = AB_KEYS["I"] if step == "fig1" else AB_KEYS[step]
         sec["alpha_bridge"] = {k: s["alpha_bridge"][k] for k in keys}
-    out = {"device": config["device"], "images": {"runs": {dataset: sec}}}
+    out = {**runtime_keys(config), "images": {"runs": {dataset: sec}}}
     if step in ("II", "fig1"):
         out["gamma"] = config["gamma"]
         sec["alpha_bridge"] |= {k: s["alpha_bridge"][k] for k in AB_KEYS["II"]}
@@ -60,7 +60,7 @@ def figure_datasets():
 def image_fig_json(datasets):
     return _dump(
         {
-            "device": config["device"],
+            **runtime_keys(config),
             "gaussians": G,
             "images": {"runs": {d: IMG["runs"][d] for d in datasets}},
         }
@@ -80,7 +80,7 @@ IMAGE_METRIC_CODE = pkg(
 def image_metric_json(dataset):
     return _dump(
         {
-            "device": config["device"],
+            **runtime_keys(config),
             "images": {
                 "inception": IMG["inception"],
                 "runs": {dataset: IMG["runs"][dataset]},

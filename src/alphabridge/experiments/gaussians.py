@@ -9,26 +9,20 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from alphabridge import device as dev
 from alphabridge.config import AB_METHODS, GammaConfig, from_dict
 from alphabridge.data.gaussians import GaussiansData, make_splits
 from alphabridge.io import atomic_path
 from alphabridge.models.batched import MLPConfig
 from alphabridge.objectives import WeightOptions
-from alphabridge.train.checkpoint import load_checkpoint, save_checkpoint
-from alphabridge.train.loop import (Segment, TrainConfig, eval_noise, generate, init_state, restore_state, run_segment,
-                                   samples_array, state_payload)
+from alphabridge.provenance import write_sidecar
+from alphabridge.train.checkpoint import save_checkpoint
+from alphabridge.train.loop import Segment, generate, run_segment, samples_array
 from alphabridge.train.schedule import alpha_at
+from alphabridge.train.state import TrainConfig, eval_noise, init_state, restore_checkpoint, state_payload
 
 AUX = {"alpha_bridge": "none", "alpha_bridge_marginals": "latent", "alpha_bridge_joint": "joint"}
 METHODS = AB_METHODS + ("rkl_gp", "rkl_sn", "dcgan")
-
-
-def resolve_device(name: str) -> torch.device:
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if name == "cuda" and not torch.cuda.is_available():
-        raise RuntimeError("config device: 'cuda' but torch sees no CUDA device (use 'auto' or 'cpu')")
-    return torch.device(name)
 
 
 def train_config(g: dict, *, method: str, beta1: float, model=None, sample_uint8: bool = False) -> TrainConfig:
@@ -113,22 +107,25 @@ def run_training(*, cfg: dict, method: str, beta1: float, step: str, tcfg: Train
                  resume_path: Path | None, progress: bool = True) -> None:
     """Shared by every experiment: restore the previous Step, train `seg`, write checkpoint and samples.
     `cfg` is what the rule passed (it fingerprints the resume state)."""
-    device = resolve_device(cfg["device"])
+    device, runtime = dev.setup(cfg)
     state = init_state(tcfg, x_dim=x_dim, device=device)
-    in_hash = ""
+    in_hash, runtimes = "", []
     if in_ckpt is not None:
-        ck = load_checkpoint(in_ckpt, map_location=device)
-        restore_state(state, ck, source=str(in_ckpt))
-        in_hash = ck.get("fingerprint", "")
-    fp = _fingerprint(cfg, method, beta1, step, in_hash)
+        ck = restore_checkpoint(state, in_ckpt)
+        in_hash, runtimes = ck.get("fingerprint", ""), ck.get("runtimes", [])
+    # the resolved device and numerics are part of what a resume file must match
+    fp = _fingerprint(cfg, method, beta1, step, in_hash, json.dumps(runtime, sort_keys=True))
     run_segment(state, seg=seg, cfg=tcfg, train=train.to(device), eval_z=eval_noise(tcfg, device=device),
                 resume_path=resume_path, fingerprint=fp, progress=progress)
+    runtimes = runtimes + [{"step": step, "torch": torch.__version__, "device_name": dev.device_name(device), **runtime}]
     save_checkpoint({"fingerprint": fp, "method": method, "beta1": beta1, "step": step, "config": cfg,
-                     "torch": torch.__version__, "device": str(device), **state_payload(state)}, out_ckpt)
+                     "torch": torch.__version__, "device": str(device), "runtimes": runtimes,
+                     **state_payload(state)}, out_ckpt)
     if samples_out is not None:
         with atomic_path(samples_out, suffix=".npz") as tmp:
             with open(tmp, "wb") as fh:
                 np.savez(fh, **samples_array(state.samples))
+        write_sidecar(samples_out, config_slice=cfg, device=device, extra={"runtimes": runtimes})
     if resume_path is not None and Path(resume_path).exists():
         Path(resume_path).unlink()  # the finished checkpoint supersedes it
 
@@ -147,16 +144,16 @@ def forgetting_runs(*, cfg: dict, g: dict, tcfg: TrainConfig, train: torch.Tenso
     (eq. 7 against the pre-trained discriminator, no regulariser) and (b) the first iterations of
     alpha-Bridge's Step II, with samples after every iteration listed in g['fig1']['snapshots']."""
     f1 = g["fig1"]
-    device = resolve_device(cfg["device"])
+    device, _ = dev.setup(cfg)
     tcfg = dataclasses.replace(tcfg, eval_every=1)
-    ck = load_checkpoint(step1_ckpt, map_location=device)
     bridge = segment(g, gamma=cfg["gamma"], method="alpha_bridge", step="II")
     runs = {"rkl": Segment(name="RKL fine-tune", kind="rkl", iters=f1["finetune_iters"], train_encoder=False),
             "bridge": bridge}
     out = {}
     n = max(f1["snapshots"])
     for name, seg in runs.items():
-        state = restore_state(init_state(tcfg, x_dim=x_dim, device=device), ck, source=str(step1_ckpt))
+        state = init_state(tcfg, x_dim=x_dim, device=device)
+        restore_checkpoint(state, step1_ckpt)
         start, ez = state.iteration, eval_noise(tcfg, device=device)
         state.samples = {start: generate(state.gen, ez, as_uint8=tcfg.sample_uint8)}
         run_segment(state, seg=seg, cfg=tcfg, train=train.to(device), eval_z=ez, progress=False, max_iters=n)

@@ -10,11 +10,10 @@ import numpy as np
 import torch
 
 from alphabridge.data.images import load_prepared, to_uint8
-from alphabridge.experiments.gaussians import resolve_device
+from alphabridge import device as dev
 from alphabridge.experiments.images import image_shape, image_train_config
 from alphabridge.io import atomic_path
-from alphabridge.train.checkpoint import load_checkpoint
-from alphabridge.train.loop import init_state, restore_state
+from alphabridge.train.state import init_state, restore_checkpoint
 
 # Figures show trial 0; every trial's arrays are computed (the models run all trials at once).
 
@@ -34,11 +33,11 @@ def latent_direction(means: torch.Tensor, *, positive: np.ndarray, negative: np.
 def fig6_data(*, cfg: dict, dataset: str, ckpt: Path, dataset_npz: Path, out_npz: Path, n: int = 8,
               steps: int = 7, source_class: int = 1, target_class: int = 7, attribute: str = "Smiling") -> None:
     section = cfg["images"]["runs"][dataset]
-    device = resolve_device(cfg["device"])
+    device, _ = dev.setup(cfg)
     tcfg = image_train_config(section, method="alpha_bridge")
     c, h, w = image_shape(section)
-    state = restore_state(init_state(tcfg, x_dim=c * h * w, device=device), load_checkpoint(ckpt, map_location=device),
-                          source=str(ckpt))
+    state = init_state(tcfg, x_dim=c * h * w, device=device)
+    restore_checkpoint(state, ckpt)
     gen, enc = state.gen, state.enc
     g = torch.Generator().manual_seed(section["seed"] + 777)
     data = load_prepared(dataset_npz)

@@ -10,13 +10,14 @@ import pandas as pd
 import torch
 
 from alphabridge.data.images import load_prepared, to_unit_range
-from alphabridge.experiments.gaussians import resolve_device, step_and_alpha
+from alphabridge import device as dev
+from alphabridge.experiments.gaussians import step_and_alpha
 from alphabridge.experiments.images import image_shape, image_train_config
 from alphabridge.metrics import inception as inc
 from alphabridge.metrics.classifier import (ClassifierArch, evaluate_accuracy, load_classifier, save_classifier,
                                             train_classifier)
-from alphabridge.train.checkpoint import load_checkpoint
-from alphabridge.train.loop import generate, init_state, restore_state
+from alphabridge.train.loop import generate
+from alphabridge.train.state import init_state, restore_checkpoint
 
 METRIC_COLUMNS = ["method", "dataset", "iteration", "step", "alpha", "fid", "inception_score", "feature_net"]
 IS_SPLITS = 10  # the standard split protocol of Salimans et al. (2016)
@@ -48,12 +49,31 @@ def _images(flat_uint8: np.ndarray, shape) -> torch.Tensor:
     return to_unit_range(np.ascontiguousarray(flat_uint8).reshape(len(flat_uint8), *shape))
 
 
+def feature_runtime(device) -> dict:
+    """What features depend on beyond the net: the device kind and, on CUDA, the float32 mode."""
+    p = dev.describe_precision()
+    if torch.device(device).type != "cuda":
+        return {"device": torch.device(device).type}
+    return {"device": "cuda", "fp32_conv": p["fp32_conv"], "fp32_matmul": p["fp32_matmul"]}
+
+
+def load_reference(path: Path, *, device) -> tuple[np.ndarray, np.ndarray]:
+    """(mu, sigma) of reference statistics computed under this job's device and numerics: an FID
+    never compares features computed under two runtimes (pytorch-fid's own files carry no record)."""
+    mu, sigma, meta = inc.load_stats(path)
+    here = feature_runtime(device)
+    if "runtime" in meta and meta["runtime"] != here:
+        raise ValueError(f"reference statistics {path} were computed under {meta['runtime']}, these features under "
+                         f"{here}: delete {path} to recompute them here, or set device/precision as they were")
+    return mu, sigma
+
+
 def reference_stats(*, images_npz: Path, net, out: Path, meta: dict, batch_size: int, device) -> None:
     """Feature mean / covariance of the real test images (computed once per dataset and net)."""
     test = to_unit_range(load_prepared(images_npz)["test_images"])
     feats, _ = inc.activations(net, test, batch_size=batch_size, device=device)
     mu, sigma = inc.statistics(feats)
-    inc.save_stats(out, mu=mu, sigma=sigma, meta={**meta, "n": len(test)})
+    inc.save_stats(out, mu=mu, sigma=sigma, meta={**meta, "n": len(test), "runtime": feature_runtime(device)})
 
 
 def score(images: torch.Tensor, *, net, ref: tuple, batch_size: int, device) -> tuple[float, float]:
@@ -67,7 +87,7 @@ def metrics_along_training(*, samples_npz: Path, section: dict, dataset: str, me
                            batch_size: int, device) -> pd.DataFrame:
     """FID / IS of trial 0's saved samples at every saved iteration (one row per iteration)."""
     shape = image_shape(section)
-    ref = inc.load_stats(ref_stats)[:2]
+    ref = load_reference(ref_stats, device=device)
     rows = []
     with np.load(samples_npz) as npz:
         for key in sorted(npz.files, key=lambda k: int(k[2:])):
@@ -83,13 +103,13 @@ def final_scores(*, cfg: dict, dataset: str, method: str, ckpt: Path, n_samples:
                  batch_size: int) -> dict:
     """FID / IS of n_samples fresh images from the final model (trial 0), as the paper's table."""
     section = cfg["images"]["runs"][dataset]
-    device = resolve_device(cfg["device"])
+    device, _ = dev.setup(cfg)
     c, h, w = image_shape(section)
     tcfg = image_train_config(section, method=method)
-    state = restore_state(init_state(tcfg, x_dim=c * h * w, device=device), load_checkpoint(ckpt, map_location=device),
-                          source=str(ckpt))
+    state = init_state(tcfg, x_dim=c * h * w, device=device)
+    restore_checkpoint(state, ckpt)
     z = torch.randn(tcfg.trials, n_samples, tcfg.model.z_dim, generator=torch.Generator().manual_seed(4242))
     x = generate(state.gen, z.to(device), as_uint8=True)[0]
-    fid, is_ = score(_images(x, (c, h, w)), net=net, ref=inc.load_stats(ref_stats)[:2], batch_size=batch_size,
-                     device=device)
+    fid, is_ = score(_images(x, (c, h, w)), net=net, ref=load_reference(ref_stats, device=device),
+                     batch_size=batch_size, device=device)
     return {"method": method, "inception_score": is_, "fid": fid, "n_samples": n_samples}

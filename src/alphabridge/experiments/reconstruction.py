@@ -10,7 +10,7 @@ import pandas as pd
 import torch
 
 from alphabridge.train.checkpoint import load_checkpoint
-from alphabridge.train.loop import init_state, restore_state
+from alphabridge.train.state import init_state, restore_state
 
 
 def reconstruction_errors(*, gen, enc, x: torch.Tensor, z: torch.Tensor) -> tuple[np.ndarray, np.ndarray]:
@@ -43,7 +43,7 @@ def reconstruction_rows(*, experiment: str, ckpts: list[Path], heldout: torch.Te
     """One row per checkpoint (e.g. end of Step I and end of Step III): mean and std over trials."""
     rows = []
     for path in ckpts:
-        ck = load_checkpoint(path, map_location="cpu")
+        ck = load_checkpoint(path)
         state, tcfg = _restore(ck, path=path, x_dim=heldout.shape[-1])
         x = heldout.expand(tcfg.trials, *heldout.shape)
         g = torch.Generator().manual_seed(seed)  # the same prior draws for every model compared
