@@ -32,3 +32,19 @@ def run_snakemake(args, *, cwd, check=True):
     if check and proc.returncode != 0:
         raise AssertionError(f"snakemake {' '.join(args)} failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}")
     return proc
+
+
+def crash_discriminator_at(monkeypatch, n: int):
+    """Make the n-th discriminator update raise KeyboardInterrupt (a killed job); returns the undo."""
+    import alphabridge.train.loop as loop
+
+    real, calls = loop._discriminator, {"n": 0}
+
+    def crashing(*a, **k):
+        calls["n"] += 1
+        if calls["n"] == n:
+            raise KeyboardInterrupt("simulated kill")
+        return real(*a, **k)
+
+    monkeypatch.setattr(loop, "_discriminator", crashing)
+    return lambda: monkeypatch.setattr(loop, "_discriminator", real)

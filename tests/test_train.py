@@ -17,7 +17,7 @@ from alphabridge.io import write_csv
 from alphabridge.models.batched import MLPConfig
 from alphabridge.train.checkpoint import load_checkpoint, save_checkpoint
 from alphabridge.train.loop import Segment, TrainConfig, eval_noise, init_state, run_segment
-from conftest import REPO
+from conftest import REPO, crash_discriminator_at
 
 CFG = TrainConfig(trials=2, seed=3, batch_size=16, eval_every=5, n_eval=40, save_every=4,
                   model=MLPConfig(hidden=16, depth=2))
@@ -55,22 +55,11 @@ def test_resume_after_crash_is_exact(tmp_path, monkeypatch):
     run_segment(straight, seg=seg, cfg=CFG, train=TRAIN, eval_z=eval_noise(CFG), progress=False)
 
     resume = tmp_path / "state.resume"
-    import alphabridge.train.loop as loop
-
-    real = loop._discriminator
-    calls = {"n": 0}
-
-    def crash_at_10(*a, **k):
-        calls["n"] += 1
-        if calls["n"] == 10:
-            raise KeyboardInterrupt("simulated kill")
-        return real(*a, **k)
-
-    monkeypatch.setattr(loop, "_discriminator", crash_at_10)
+    undo = crash_discriminator_at(monkeypatch, 10)
     with pytest.raises(KeyboardInterrupt):
         run_segment(init_state(CFG), seg=seg, cfg=CFG, train=TRAIN, eval_z=eval_noise(CFG), progress=False,
                     resume_path=resume, fingerprint="fp")
-    monkeypatch.setattr(loop, "_discriminator", real)
+    undo()
     assert load_checkpoint(resume)["iteration"] == 8  # last save before the crash
     resumed = run_segment(init_state(CFG), seg=seg, cfg=CFG, train=TRAIN, eval_z=eval_noise(CFG), progress=False,
                           resume_path=resume, fingerprint="fp")

@@ -1,0 +1,119 @@
+"""Device choice and numerics: one detection rule for the Snakefile and the library, the choice
+logged with its reason, precision switches applied and recorded, and FID statistics never mixed
+across runtimes."""
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from alphabridge import device as dev
+from alphabridge.config import load_config_files
+from alphabridge.experiments import gaussians as ex
+from alphabridge.experiments.image_metrics import feature_runtime, load_reference
+from alphabridge.metrics.inception import save_stats
+from alphabridge.provenance import sidecar_path, write_sidecar
+from conftest import REPO, run_snakemake
+
+
+@pytest.fixture
+def restore_numerics():
+    before = dev.describe_precision()
+    yield
+    torch.backends.cuda.matmul.fp32_precision = before["fp32_matmul"]
+    torch.backends.cudnn.conv.fp32_precision = before["fp32_conv"]
+    torch.backends.cudnn.benchmark = before["cudnn_benchmark"]
+    torch.backends.cudnn.deterministic = False
+    torch.use_deterministic_algorithms(before["deterministic"])
+
+
+def test_device_choice_is_logged_with_its_reason(capsys):
+    assert dev.resolve("cpu") == torch.device("cpu")
+    assert "device: cpu (config device: cpu; config says cpu)" in capsys.readouterr().err
+    ok, why = dev.cuda_usable()
+    assert dev.resolve("auto") == torch.device("cuda" if ok else "cpu")
+    assert why in capsys.readouterr().err
+    assert dev.uses_cuda("auto") == ok and dev.uses_cuda("cuda") and not dev.uses_cuda("cpu")
+    with pytest.raises(ValueError, match="'device'"):
+        dev.resolve("gpu")
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the refusal on a machine without CUDA")
+def test_cuda_requested_without_a_gpu_fails_fast_saying_why():
+    with pytest.raises(RuntimeError, match="config device: 'cuda' but torch .* no CUDA device"):
+        dev.resolve("cuda")
+
+
+def test_precision_switches_are_applied_and_described(restore_numerics):
+    got = dev.apply_precision(dev.Precision(tf32=True, deterministic=False, cudnn_benchmark=True))
+    assert got == {"fp32_matmul": "tf32", "fp32_conv": "tf32", "cudnn_benchmark": True, "deterministic": False}
+    got = dev.apply_precision(dev.Precision(tf32=False, deterministic=True, cudnn_benchmark=True))
+    assert got == {"fp32_matmul": "ieee", "fp32_conv": "ieee", "cudnn_benchmark": False, "deterministic": True}
+    assert torch.backends.cudnn.deterministic
+
+
+def _cfg():
+    cfg = load_config_files([REPO / "config/config.yaml", REPO / "config/smoke.yaml"])
+    return {k: cfg[k] for k in ("device", "precision", "gamma", "gaussians")} | {"device": "cpu"}
+
+
+def test_runtime_enters_checkpoint_provenance_and_resume_fingerprint(tmp_path, restore_numerics):
+    cfg = _cfg()
+    cfg["gaussians"]["alpha_bridge"]["step1_iters"] = 20
+    out = tmp_path / "s1.pt"
+    kw = dict(method="alpha_bridge", beta1=0.5, step="I", in_ckpt=None, samples_out=tmp_path / "samples.npz",
+              resume_path=None, progress=False)
+    ex.train_step(cfg=cfg, out_ckpt=out, **kw)
+    ck = torch.load(out, weights_only=False)
+    run = ck["runtimes"][-1]
+    assert run["device"] == "cpu" and run["step"] == "I" and run["fp32_matmul"] == "ieee"
+    side = json.loads(sidecar_path(tmp_path / "samples.npz").read_text())
+    assert side["runtimes"] == ck["runtimes"] and side["device"].startswith("cpu")
+    # a downstream table records where its inputs were trained
+    write_sidecar(tmp_path / "metrics.csv", config_slice={}, device="cpu", inputs=[tmp_path / "samples.npz"])
+    down = json.loads(sidecar_path(tmp_path / "metrics.csv").read_text())
+    assert down["inputs_runtimes"] == {str(tmp_path / "samples.npz"): ck["runtimes"]}
+    # another precision is another fingerprint: a resume file of one never continues the other
+    cfg["precision"] = {**cfg["precision"], "tf32": True}
+    ex.train_step(cfg=cfg, out_ckpt=tmp_path / "s1b.pt", **kw)
+    assert torch.load(tmp_path / "s1b.pt", weights_only=False)["fingerprint"] != ck["fingerprint"]
+
+
+def test_reference_statistics_refuse_features_of_another_runtime(tmp_path):
+    path = tmp_path / "ref.npz"
+    save_stats(path, mu=np.zeros(3), sigma=np.eye(3), meta={"runtime": feature_runtime("cpu")})
+    mu, sigma = load_reference(path, device="cpu")
+    assert mu.shape == (3,) and sigma.shape == (3, 3)
+    save_stats(path, mu=np.zeros(3), sigma=np.eye(3),
+               meta={"runtime": {"device": "cuda", "fp32_conv": "tf32", "fp32_matmul": "ieee"}})
+    with pytest.raises(ValueError, match="computed under .*cuda.* delete .*ref.npz"):
+        load_reference(path, device="cpu")
+    np.savez(path, mu=np.zeros(3), sigma=np.eye(3))  # pytorch-fid's own file: no record, accepted
+    assert load_reference(path, device="cpu")[0].shape == (3,)
+
+
+def _gpu_of_jobs(stdout: str) -> dict:
+    """rule name -> set of 'gpu' resource values in a dry run's job list."""
+    out, rule = {}, None
+    for line in stdout.splitlines():
+        if line.startswith("rule "):
+            rule = line[5:].rstrip(":")
+        elif line.strip().startswith("resources:") and rule:
+            res = dict(kv.strip().split("=", 1) for kv in line.split(":", 1)[1].split(","))
+            out.setdefault(rule, set()).add(int(res.get("gpu", 0)))
+    return out
+
+
+@pytest.mark.workflow
+def test_rules_that_use_cuda_declare_the_gpu_and_share_it_by_slots():
+    targets = ["results/figures/fig4.pdf", "results/figures/fig1.pdf", "results/figures/fig6.pdf",
+               "results/tables/digits.csv", "results/images/digits/alpha_bridge/metrics.csv"]
+    cuda = _gpu_of_jobs(run_snakemake(["-n", "--forceall", *targets, "--config", "device=cuda"], cwd=REPO).stdout)
+    for rule in ("gaussians_step1", "gaussians_step2", "gaussians_step3", "gaussians_baseline", "gaussians_fig1_data"):
+        assert cuda[rule] == {1}, rule  # a slot: several 25-Gaussians jobs share the card
+    for rule in ("image_step1", "image_step2", "image_step3", "image_dcgan", "image_fig1_data", "image_fig6_data",
+                 "image_classifier", "image_ref_stats", "image_metrics", "image_final"):
+        assert cuda[rule] == {6}, rule  # the whole card (profiles/default: gpu=6)
+    assert cuda["gaussians_metrics"] == {0} and cuda["gaussians_fig4"] == {0}  # CPU work
+    cpu = _gpu_of_jobs(run_snakemake(["-n", "--forceall", *targets, "--config", "device=cpu"], cwd=REPO).stdout)
+    assert set().union(*cpu.values()) == {0}
