@@ -3,6 +3,7 @@ and whether they agree within the trial spread, |m1 - m2| <= 2 sqrt(s1^2/n1 + s2
 errors of the difference; bitwise equality across devices is not expected).
 
     python bench/compare_fig4.py results/tables/gaussians_final.csv [--reference bench/fig4_cpu_reference.csv]
+    python bench/compare_fig4.py results/gaussians/*/b1_*/metrics.csv   (the fig4 runs' own metrics)
 """
 from __future__ import annotations
 
@@ -32,10 +33,16 @@ def compare(run: pd.DataFrame, ref: pd.DataFrame, *, n_ref: int = 10) -> pd.Data
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("table")
+    ap.add_argument("tables", nargs="+", help="a final table, or the runs' metrics.csv files")
     ap.add_argument("--reference", default=str(Path(__file__).with_name("fig4_cpu_reference.csv")))
     args = ap.parse_args()
-    out = compare(pd.read_csv(args.table), pd.read_csv(args.reference, comment="#"))
+    if len(args.tables) == 1 and Path(args.tables[0]).name != "metrics.csv":
+        run = pd.read_csv(args.tables[0])
+    else:
+        from alphabridge.experiments.gaussians_metrics import final_table
+
+        run = final_table([pd.read_csv(p, dtype={"beta1": str}) for p in args.tables])
+    out = compare(run, pd.read_csv(args.reference, comment="#"))
     print(out.to_string(index=False))
     print(f"within the trial spread: {int(out.within_spread.sum())} of {len(out)}")
 

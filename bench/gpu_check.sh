@@ -7,7 +7,7 @@
 #   (e) Inception feature throughput, ours vs pytorch-fid's fid_score path (random weights: throughput only)
 #   (f) when MNIST's files are here: the paper-scale MNIST section (3 trials) and its table
 #
-#   bash bench/gpu_check.sh [--quick] [--parts abcdgef]
+#   bash bench/gpu_check.sh [--quick] [--parts abcdgef]   (parts: letters above; default all)
 #
 # On the GPU machine (no network, no snakemake/jsonschema/pytorch-fid): first, here,
 #   bash bench/gpu_wheels.sh && bash bench/make_mnist_raw.sh
@@ -72,14 +72,13 @@ if want b; then
   extra=(); (( QUICK )) && extra=(--configfile config/smoke.yaml)
   t0=$(date +%s)
   (cd "$WORK" && timeout "$(cap 240)" "$PY" -m snakemake --cores "$CORES" --forceall results/figures/fig4.pdf \
-     results/tables/gaussians_final.csv "${extra[@]}" > "$WORK/b.log" 2>&1)
+     "${extra[@]}" > "$WORK/b.log" 2>&1)
   rc=$?
   row b "fig4 ($([[ $QUICK == 1 ]] && echo smoke || echo paper) scale, --cores $CORES)" \
     "exit $rc, $(( $(date +%s) - t0 )) s wall $(grep -o '[0-9]* of [0-9]* steps ([0-9]*%) done' "$WORK/b.log" | tail -1)"
-  if [[ -f "$WORK/results/tables/gaussians_final.csv" ]]; then
-    cp "$WORK/results/tables/gaussians_final.csv" "$RES/"
-    cp "$WORK/results/figures/fig4.png" "$RES/" 2>/dev/null
-    "$PY" bench/compare_fig4.py "$WORK/results/tables/gaussians_final.csv" > "$WORK/b_cmp.txt" 2>&1
+  if [[ -f "$WORK/results/figures/fig4.png" ]]; then
+    cp "$WORK/results/figures/fig4.png" "$RES/"
+    "$PY" bench/compare_fig4.py "$WORK"/results/gaussians/*/b1_*/metrics.csv > "$WORK/b_cmp.txt" 2>&1
     cat "$WORK/b_cmp.txt" >&2
     row b "final table vs README CPU" "$(tail -1 "$WORK/b_cmp.txt")"
   else

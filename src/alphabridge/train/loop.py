@@ -227,7 +227,7 @@ def run_segment(
         if saving:
             save_checkpoint({"fingerprint": fingerprint, "segment_start": start, **state_payload(state)}, resume_path)
         bar.update(1)
-        if stats and it % CHECK_EVERY == 0:
+        if stats and not bar.disable and it % CHECK_EVERY == 0:  # reading them is a host sync
             bar.set_postfix({k: f"{float(v):.3g}" for k, v in stats.items()}, refresh=False)
     bar.close()
     return state
