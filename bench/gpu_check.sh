@@ -32,6 +32,7 @@ START=$(date +%s)
 BUDGET=${GPU_CHECK_BUDGET:-460}
 RES=${OUT:-$ROOT/gpu_check}
 mkdir -p "$RES"
+find "$RES" -maxdepth 1 -type f -delete  # only this run's files come back
 TABLE="$RES/gpu_check.tsv"
 : > "$TABLE"
 # kept between calls on a still-warm machine: a second `--parts f` call continues a cut-short MNIST run
