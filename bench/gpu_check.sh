@@ -47,8 +47,9 @@ cap() { local l; l=$(left); (( l < $1 )) && echo $(( l > 5 ? l : 5 )) || echo "$
 PY=${PYTHON:-python3}
 [[ -z "${PYTHON:-}" && -x .venv/bin/python ]] && PY=$ROOT/.venv/bin/python
 if ! "$PY" -c "import snakemake, jsonschema, pytorch_fid" 2>/dev/null; then
-  [[ -d .whl ]] || { echo "snakemake/jsonschema/pytorch-fid missing and no .whl/: run bash bench/gpu_wheels.sh first" >&2; exit 2; }
-  "$PY" -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/gpu_check_site .whl/*.whl \
+  WHL=${GPU_CHECK_WHEELS:-.whl}  # another folder only to test this path with another Python's bundle
+  [[ -d "$WHL" ]] || { echo "snakemake/jsonschema/pytorch-fid missing and no $WHL/: run bash bench/gpu_wheels.sh first" >&2; exit 2; }
+  "$PY" -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/gpu_check_site "$WHL"/*.whl \
     || { echo "installing .whl/ failed" >&2; exit 2; }
   export PYTHONPATH="/tmp/gpu_check_site${PYTHONPATH:+:$PYTHONPATH}"
 fi

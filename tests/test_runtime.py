@@ -2,6 +2,7 @@
 logged with its reason, precision switches applied and recorded, and FID statistics never mixed
 across runtimes."""
 import json
+import pathlib
 
 import numpy as np
 import pytest
@@ -117,3 +118,43 @@ def test_rules_that_use_cuda_declare_the_gpu_and_share_it_by_slots():
     assert cuda["gaussians_metrics"] == {0} and cuda["gaussians_fig4"] == {0}  # CPU work
     cpu = _gpu_of_jobs(run_snakemake(["-n", "--forceall", *targets, "--config", "device=cpu"], cwd=REPO).stdout)
     assert set().union(*cpu.values()) == {0}
+
+
+def _alphabridge_imports(module: str) -> set[str]:
+    """src/alphabridge/... files that `module` imports, directly or not (every import statement,
+    also those inside functions)."""
+    import ast
+
+    src = REPO / "src"
+    todo, seen = [module], set()
+    while todo:
+        mod = todo.pop()
+        path = src / (mod.replace(".", "/") + ".py")
+        if not path.exists():
+            path = src / mod.replace(".", "/") / "__init__.py"
+        if not path.exists() or str(path) in seen:
+            continue
+        seen.add(str(path))
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("alphabridge"):
+                names = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+            todo += [n for n in names if n.startswith("alphabridge")]
+    return {str(pathlib.Path(p).relative_to(REPO)) for p in seen}
+
+
+@pytest.mark.workflow
+@pytest.mark.parametrize("rule,entry", [("gaussians_step1", "alphabridge.experiments.gaussians"),
+                                        ("image_step1", "alphabridge.experiments.images"),
+                                        ("image_metrics", "alphabridge.experiments.image_metrics")])
+def test_training_rules_depend_on_every_module_their_code_imports(rule, entry):
+    """Editing any module a training job runs (e.g. train/draws.py) must re-run that job."""
+    proc = run_snakemake(["-n", "--forceall", "results/figures/fig4.pdf", "results/tables/digits.csv",
+                          "results/images/digits/alpha_bridge/metrics.csv"], cwd=REPO)
+    blocks = proc.stdout.split("\nrule ")
+    inputs = next(b for b in blocks if b.startswith(f"{rule}:")).split("input: ", 1)[1].split("\n", 1)[0]
+    declared = {p.strip() for p in inputs.split(",")}
+    missing = {p for p in _alphabridge_imports(entry) if p.endswith(".py") and not p.endswith("__init__.py")} - declared
+    assert not missing, f"{rule} does not list {sorted(missing)} as inputs"

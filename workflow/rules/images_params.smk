@@ -4,7 +4,7 @@ IDIR = "results/images"
 DATASETS = list(IMG["runs"])
 
 IMAGE_TRAIN_CODE = TRAIN_CODE + pkg(
-    "models/conv.py", "data/images.py", "experiments/images.py", "cli_images.py"
+    "data/images.py", "experiments/images.py", "cli_images.py"
 )
 
 
@@ -67,13 +67,11 @@ def image_fig_json(datasets):
     )
 
 
-IMAGE_METRIC_CODE = pkg(
+# final scores restore a trained model and sample from it: the training code is theirs too
+IMAGE_METRIC_CODE = IMAGE_TRAIN_CODE + pkg(
     "metrics/inception.py",
     "metrics/classifier.py",
-    "data/images.py",
     "experiments/image_metrics.py",
-    "experiments/images.py",
-    "cli_images.py",
 )
 
 
