@@ -41,6 +41,14 @@ BAD = [
     ({"gaussians": {"fig3": {"beta1": 0.9}}}, "gaussians.fig3.beta1"),
     ({"gaussians": {"model": {"hidden": "wide"}}}, "gaussians.model.hidden"),
     ({"gaussians": {"data": {"std": -0.05}}}, "gaussians.data.std"),
+    # non-finite numbers pass every JSON-schema bound; sizes that cannot fit; a bandwidth chosen on one point
+    ({"gamma": {"c": float("nan")}}, "gamma.c"),
+    ({"gaussians": {"alpha_bridge": {"sigma": float("inf")}}}, "gaussians.alpha_bridge.sigma"),
+    ({"fig2": {"alphas": [0.5, float("nan")]}}, "fig2.alphas[1]"),
+    ({"gaussians": {"trials": 100_000_000}}, "gaussians.trials"),
+    ({"gaussians": {"data": {"n_val": 1}}}, "gaussians.data.n_val"),
+    ({"ablations": {"sweeps": {"gamma": {"settings": {"x": {"gamma": {"d": float("-inf")}}}}}}},
+     "ablations.sweeps.gamma.settings.x.gamma.d"),
 ]
 
 
@@ -54,6 +62,24 @@ def test_bad_config_names_key(override, key):
     with pytest.raises(ConfigError) as info:
         validate_config(deep_merge(BASE, override), schema=SCHEMA)
     assert f"'{key}'" in str(info.value)
+
+
+def test_yaml_nan_and_inf_are_rejected_as_written():
+    cfg = deep_merge(BASE, yaml.safe_load("gamma: {c: .nan}\ngaussians: {alpha_bridge: {sigma: .inf}}"))
+    with pytest.raises(ConfigError) as info:
+        validate_config(cfg, schema=SCHEMA)
+    assert "'gamma.c': nan is not a finite number" in str(info.value)
+    assert "'gaussians.alpha_bridge.sigma': inf is not a finite number" in str(info.value)
+
+
+def test_memory_estimate_grows_with_the_sizes_and_fits_the_defaults():
+    from alphabridge.config import training_bytes
+
+    g = BASE["gaussians"]
+    base = training_bytes(g)
+    assert 2**30 < base < 2**30 + 2**28  # the paper-scale job: ~1 GB process + ~43 MB of tensors
+    more = deep_merge(g, {"trials": 20})
+    assert training_bytes(more) - 2**30 == pytest.approx(2 * (base - 2**30), rel=0.01)
 
 
 def test_missing_key_is_named():

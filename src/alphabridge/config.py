@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
+import os
 from pathlib import Path
 from typing import Any
 
@@ -44,10 +46,21 @@ def load_schema(path: str | Path) -> dict:
     return yaml.safe_load(Path(path).read_text())
 
 
+def nonfinite_problems(value, path=()) -> list[str]:
+    """Every NaN or infinite number (YAML's .nan / .inf): JSON-schema bounds let NaN through."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return [f"config key '{_key(path)}': {value} is not a finite number"]
+    if isinstance(value, dict):
+        return [p for k, v in value.items() for p in nonfinite_problems(v, (*path, k))]
+    if isinstance(value, list):
+        return [p for i, v in enumerate(value) for p in nonfinite_problems(v, (*path, i))]
+    return []
+
+
 def validate_config(config: dict, *, schema: dict) -> dict:
     """Raise ConfigError naming every bad key; return the config unchanged when valid."""
     validator = jsonschema.Draft202012Validator(schema)
-    problems: list[str] = []
+    problems: list[str] = nonfinite_problems(config)
     for err in sorted(validator.iter_errors(config), key=lambda e: list(map(str, e.absolute_path))):
         problems.extend(_describe(err))
     if not problems:
@@ -77,6 +90,28 @@ def saved_iterations(g: dict, method: str) -> set[int]:
     return out
 
 
+def training_bytes(g: dict) -> int:
+    """A generous estimate of one 25-Gaussians training job's memory: per trial, four networks
+    (the joint generalisation's G, D, E, h) with gradients and Adam's two moments, activations of
+    the iteration's forward passes, and every saved sample set; plus the data splits and 1 GiB for
+    the process itself (a paper-scale job's measured peak RSS is ~1.0 GB, mostly torch)."""
+    m, d = g["model"], g["data"]
+    h, depth = m["hidden"], m["depth"]
+    params = 4 * ((depth - 1) * h * h + 8 * h)
+    activations = 32 * g["optim"]["batch_size"] * h * depth
+    longest = max(_total_iters(g, meth) for meth in ("alpha_bridge", "rkl_gp", "rkl_sn"))
+    samples = g["eval"]["n_samples"] * 2 * (longest // g["eval"]["every"] + 3)
+    data = 2 * (d["n_train"] + d["n_val"] + d["n_test"])
+    return 2**30 + 4 * (g["trials"] * (4 * params + activations + samples) + data)
+
+
+def _memory_bytes() -> int:
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):  # not knowable here: no check
+        return 2**62
+
+
 def semantic_problems(config: dict, *, figures: bool = True) -> list[str]:
     """Checks that need more than one key (run only on a schema-valid config). Ablation settings
     skip the Fig. 1 / Fig. 3 checks (figures=False): those figures are drawn from the base runs only."""
@@ -97,6 +132,11 @@ def semantic_problems(config: dict, *, figures: bool = True) -> list[str]:
     for i, k in enumerate(g["fig1"]["snapshots"] if figures else ()):
         if k > g["fig1"]["finetune_iters"]:
             out.append(f"config key 'gaussians.fig1.snapshots[{i}]': {k} > gaussians.fig1.finetune_iters")
+    need, have = training_bytes(g), _memory_bytes()
+    if need > have:
+        out.append(f"config key 'gaussians.trials': a training job would need about {need / 2**30:.1f} GiB (trials x "
+                   f"(model.hidden, model.depth, optim.batch_size, eval.n_samples)), more than this machine's "
+                   f"{have / 2**30:.1f} GiB")
     shortest = min(_total_iters(g, m) for m in g["methods"])
     if g["save_every"] > shortest:
         out.append(f"config key 'gaussians.save_every': {g['save_every']} exceeds the shortest run ({shortest} iterations)")
@@ -116,7 +156,7 @@ def variant_configs(config: dict) -> dict[str, dict]:
 
 def validate_variant(cfg: dict, *, schema: dict) -> list[str]:
     validator = jsonschema.Draft202012Validator(schema)
-    problems = [p for err in validator.iter_errors(cfg) for p in _describe(err)]
+    problems = nonfinite_problems(cfg) + [p for err in validator.iter_errors(cfg) for p in _describe(err)]
     return problems or semantic_problems(cfg, figures=False)
 
 
