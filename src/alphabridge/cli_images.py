@@ -175,10 +175,10 @@ def _cmd_image_final(args) -> None:
 
     torch.set_num_threads(args.threads)
     cfg = _cfg(args)
-    net, _, bs = _net(args, cfg)
+    net, device, bs = _net(args, cfg)
     n = cfg["images"]["runs"][args.dataset]["eval"]["final_samples"]
     row = final_scores(cfg=cfg, dataset=args.dataset, method=args.method, ckpt=args.ckpt, n_samples=n, net=net,
-                       ref_stats=args.ref, batch_size=bs)
+                       ref_stats=args.ref, batch_size=bs, device=device)
     write_csv(pd.DataFrame([row]), args.out)
 
 

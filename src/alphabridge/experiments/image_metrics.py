@@ -100,10 +100,10 @@ def metrics_along_training(*, samples_npz: Path, section: dict, dataset: str, me
 
 
 def final_scores(*, cfg: dict, dataset: str, method: str, ckpt: Path, n_samples: int, net, ref_stats: Path,
-                 batch_size: int) -> dict:
-    """FID / IS of n_samples fresh images from the final model (trial 0), as the paper's table."""
+                 batch_size: int, device) -> dict:
+    """FID / IS of n_samples fresh images from the final model (trial 0), as the paper's table;
+    `device` is where `net` lives (the job's, resolved once by the caller)."""
     section = cfg["images"]["runs"][dataset]
-    device, _ = dev.setup(cfg)
     c, h, w = image_shape(section)
     tcfg = image_train_config(section, method=method)
     state = init_state(tcfg, x_dim=c * h * w, device=device)

@@ -52,7 +52,3 @@ class Draws:
             "z_d": noise[..., 2 * zd : 3 * zd],  # prior draws for the discriminator's fakes
             "u": d["u"],
         }
-
-    def discard(self) -> None:
-        """Forget undrawn iterations (the generators have already moved past them)."""
-        self._pending = []
