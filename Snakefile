@@ -1,4 +1,4 @@
-# alpha-bridge workflow. Targets: see README ("Targets"). Config: config/config.yaml,
+# alpha-bridge workflow. Targets: see docs/targets.md. Config: config/config.yaml,
 # validated against workflow/schemas/config.schema.yaml before any job runs.
 from snakemake.utils import min_version
 

@@ -9,7 +9,7 @@ and alpha-Bridge Step II at MNIST (28x28x1) and CIFAR10 (32x32x3) size with the 
 widths (64 channels, z 64 / 100, batch 64) on random uint8 images, as image it/s.
 Uses only names that exist in every released version of the library (train.loop's Segment,
 TrainConfig, init_state, eval_noise, run_segment), so `PYTHONPATH=<old checkout>/src` times the old
-code with the same script: that is how the README's before/after ratio is measured.
+code with the same script: that is how the before/after ratio of docs/performance.md is measured.
 On CUDA every timing synchronises before reading the clock, after a warm-up of `--warmup` iterations.
 """
 from __future__ import annotations

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Every GPU check of the project in one call, printing one table (README "Running on a GPU"):
+# Every GPU check of the project in one call, printing one table (docs/gpu-and-cluster.md, "Running on a GPU"):
 #   (a) the CUDA-marked tests             (b) paper-scale fig4 on the GPU: wall time, final table vs the CPU's
 #   (c) s/iteration of every segment kind at T = 10 and 100, GPU vs this machine's CPU (1 thread = 1 job)
 #   (d) image training it/s at MNIST and CIFAR10 size (DCGAN, alpha-Bridge Step II)
@@ -82,7 +82,7 @@ if want b; then
     cp "$WORK/results/figures/fig4.png" "$RES/"
     "$PY" bench/compare_fig4.py "$WORK"/results/gaussians/*/b1_*/metrics.csv > "$WORK/b_cmp.txt" 2>&1
     cat "$WORK/b_cmp.txt" >&2
-    row b "final table vs README CPU" "$(tail -1 "$WORK/b_cmp.txt")"
+    row b "final table vs docs/results.md CPU" "$(tail -1 "$WORK/b_cmp.txt")"
   else
     tail -20 "$WORK/b.log" >&2
   fi
