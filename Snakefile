@@ -10,13 +10,13 @@ configfile: "config/config.yaml"
 
 include: "workflow/rules/common.smk"
 include: "workflow/rules/fig2.smk"
-include: "workflow/rules/gaussians_params.smk"
+include: "workflow/rules/gaussians_runs.smk"
 include: "workflow/rules/gaussians.smk"
 include: "workflow/rules/ablations.smk"
-include: "workflow/rules/images_params.smk"
+include: "workflow/rules/images_inputs.smk"
 include: "workflow/rules/images.smk"
-include: "workflow/rules/generalisations_params.smk"
-include: "workflow/rules/generalisations.smk"
+include: "workflow/rules/image_metrics.smk"
+include: "workflow/rules/reconstruction.smk"
 
 
 rule all:

@@ -11,7 +11,9 @@ import yaml
 
 from alphabridge.config import load_config_files
 from alphabridge.experiments.ablations import COLUMNS, robustness_summary
-from alphabridge.experiments.gaussians import step_and_alpha, train_step
+from alphabridge.experiments.gaussians import train_step
+from alphabridge.stages import spec_of
+from alphabridge.train.schedule import step_and_alpha
 from alphabridge.models.batched import MLPConfig
 from alphabridge.train import loop
 from alphabridge.train.checkpoint import load_checkpoint
@@ -188,18 +190,21 @@ def test_orders_share_the_first_generator_step_then_part(monkeypatch):
 def test_zero_length_step2_passes_step1_straight_to_step3(tmp_path):
     cfg = load_config_files([REPO / "config/config.yaml", REPO / "config/smoke.yaml"])
     cfg["gaussians"]["alpha_bridge"]["step2_iters"] = 0
-    run = dict(cfg=cfg, method="alpha_bridge", beta1=0.5, resume_path=None, progress=False)
-    train_step(step="I", in_ckpt=None, out_ckpt=tmp_path / "s1.pt", samples_out=None, **run)
-    train_step(step="II", in_ckpt=tmp_path / "s1.pt", out_ckpt=tmp_path / "s2.pt", samples_out=None, **run)
+    def run(step, **kw):
+        spec, data = spec_of("gaussians_train", cfg, method="alpha_bridge", beta1=0.5, step=step)
+        train_step(spec=spec, data=data, samples_out=None, resume_path=None, progress=False, **kw)
+
+    run("I", in_ckpt=None, out_ckpt=tmp_path / "s1.pt")
+    run("II", in_ckpt=tmp_path / "s1.pt", out_ckpt=tmp_path / "s2.pt")
     s1, s2 = load_checkpoint(tmp_path / "s1.pt"), load_checkpoint(tmp_path / "s2.pt")
     assert s2["iteration"] == s1["iteration"] == 40
     for part in ("gen", "disc", "enc"):
         for k, v in s1["models"][part].items():
             assert torch.equal(v, s2["models"][part][k]), (part, k)
-    train_step(step="III", in_ckpt=tmp_path / "s2.pt", out_ckpt=tmp_path / "s3.pt", samples_out=None, **run)
+    run("III", in_ckpt=tmp_path / "s2.pt", out_ckpt=tmp_path / "s3.pt")
     assert load_checkpoint(tmp_path / "s3.pt")["iteration"] == 80
     g = cfg["gaussians"]
-    assert [step_and_alpha(i, g, method="alpha_bridge")[0] for i in (40, 41, 80)] == ["I", "III", "III"]
+    assert [step_and_alpha(i, g["alpha_bridge"])[0] for i in (40, 41, 80)] == ["I", "III", "III"]
 
 
 def test_bad_ablation_setting_names_the_cell(tmp_path):

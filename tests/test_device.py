@@ -164,13 +164,18 @@ def test_training_restores_the_previous_step_through_the_device_path(tmp_path, m
     from alphabridge import device as dev
     from alphabridge.config import load_config_files
     from alphabridge.experiments import gaussians as ex
+    from alphabridge.stages import spec_of
+    from alphabridge.train import run as runner
     from conftest import REPO
 
     cfg = load_config_files([REPO / "config/config.yaml", REPO / "config/smoke.yaml"])
     cfg = {k: cfg[k] for k in ("device", "precision", "gamma", "gaussians")} | {"device": "cpu"}
     step1 = tmp_path / "step1.pt"
-    ex.train_step(cfg=cfg, method="alpha_bridge", beta1=0.5, step="I", in_ckpt=None, out_ckpt=step1,
-                  samples_out=None, resume_path=None, progress=False)
+    def train(step, **kw):
+        spec, data = spec_of("gaussians_train", cfg, method="alpha_bridge", beta1=0.5, step=step)
+        ex.train_step(spec=spec, data=data, samples_out=None, resume_path=None, progress=False, **kw)
+
+    train("I", in_ckpt=None, out_ckpt=step1)
     seen = {}
 
     def stop(state, **k):
@@ -178,10 +183,9 @@ def test_training_restores_the_previous_step_through_the_device_path(tmp_path, m
         raise KeyboardInterrupt
 
     monkeypatch.setattr(dev, "resolve", lambda *a, **k: torch.device("meta"))
-    monkeypatch.setattr(ex, "run_segment", stop)
+    monkeypatch.setattr(runner, "run_segment", stop)
     with pytest.raises(KeyboardInterrupt):
-        ex.train_step(cfg=cfg, method="alpha_bridge", beta1=0.5, step="II", in_ckpt=step1,
-                      out_ckpt=tmp_path / "step2.pt", samples_out=None, resume_path=None, progress=False)
+        train("II", in_ckpt=step1, out_ckpt=tmp_path / "step2.pt")
     assert seen == {"device": torch.device("meta"), "iteration": cfg["gaussians"]["alpha_bridge"]["step1_iters"],
                     "train": torch.device("meta")}
     assert np.isfinite(loop.load_checkpoint(step1)["iteration"])

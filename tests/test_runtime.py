@@ -14,6 +14,7 @@ from alphabridge.experiments import gaussians as ex
 from alphabridge.experiments.image_metrics import feature_runtime, load_reference
 from alphabridge.metrics.inception import save_stats
 from alphabridge.provenance import sidecar_path, write_sidecar
+from alphabridge.stages import spec_of
 from conftest import REPO, run_snakemake
 
 
@@ -62,9 +63,13 @@ def test_runtime_enters_checkpoint_provenance_and_resume_fingerprint(tmp_path, r
     cfg = _cfg()
     cfg["gaussians"]["alpha_bridge"]["step1_iters"] = 20
     out = tmp_path / "s1.pt"
-    kw = dict(method="alpha_bridge", beta1=0.5, step="I", in_ckpt=None, samples_out=tmp_path / "samples.npz",
-              resume_path=None, progress=False)
-    ex.train_step(cfg=cfg, out_ckpt=out, **kw)
+    kw = dict(in_ckpt=None, samples_out=tmp_path / "samples.npz", resume_path=None, progress=False)
+
+    def train(cfg, out):
+        spec, data = spec_of("gaussians_train", cfg, method="alpha_bridge", beta1=0.5, step="I")
+        ex.train_step(spec=spec, data=data, out_ckpt=out, **kw)
+
+    train(cfg, out)
     ck = torch.load(out, weights_only=False)
     run = ck["runtimes"][-1]
     assert run["device"] == "cpu" and run["step"] == "I" and run["fp32_matmul"] == "ieee"
@@ -76,7 +81,7 @@ def test_runtime_enters_checkpoint_provenance_and_resume_fingerprint(tmp_path, r
     assert down["inputs_runtimes"] == {str(tmp_path / "samples.npz"): ck["runtimes"]}
     # another precision is another fingerprint: a resume file of one never continues the other
     cfg["precision"] = {**cfg["precision"], "tf32": True}
-    ex.train_step(cfg=cfg, out_ckpt=tmp_path / "s1b.pt", **kw)
+    train(cfg, tmp_path / "s1b.pt")
     assert torch.load(tmp_path / "s1b.pt", weights_only=False)["fingerprint"] != ck["fingerprint"]
 
 

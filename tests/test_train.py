@@ -13,6 +13,7 @@ import torch
 from alphabridge.config import load_config_files
 from alphabridge.errors import CheckpointError, TrainingDiverged
 from alphabridge.experiments.gaussians_metrics import metrics_table
+from alphabridge.stages import spec_of, stage_json
 from alphabridge.io import write_csv
 from alphabridge.models.batched import MLPConfig
 from alphabridge.train.checkpoint import load_checkpoint, save_checkpoint
@@ -79,10 +80,11 @@ def test_sigkill_mid_step_resumes_to_identical_samples(tmp_path, step):
     g = cfg["gaussians"]
     g["alpha_bridge"].update(step1_iters=400, step2_iters=400)
     g["save_every"] = 50
-    cj = json.dumps({"device": "cpu", "gamma": cfg["gamma"], "gaussians": g})
+    cfg["device"] = "cpu"
 
     def cmd(out, resume, *, which=step, prev=None):
         extra = ["--in", str(prev)] if prev else []
+        cj = stage_json("gaussians_train", cfg, method="alpha_bridge", step=which)
         return [sys.executable, "-m", "alphabridge", "gaussians-train", "--config-json", cj, "--method",
                 "alpha_bridge", "--beta1", "0.5", "--step", which, "--out", str(out), "--samples",
                 str(out) + ".npz", "--resume", str(resume), "--quiet", *extra]
@@ -112,6 +114,7 @@ def test_sigkill_mid_step_resumes_to_identical_samples(tmp_path, step):
             assert np.array_equal(a[k], b[k]), k
     # and the metrics tables computed from them are byte-identical
     for name in ("a", "b"):
-        write_csv(metrics_table(samples_npz=str(tmp_path / f"{name}.pt") + ".npz", cfg=cfg, method="alpha_bridge",
+        spec = spec_of("gaussians_metrics", cfg, method="alpha_bridge")
+        write_csv(metrics_table(samples_npz=str(tmp_path / f"{name}.pt") + ".npz", spec=spec, method="alpha_bridge",
                                 beta1_label="0.5"), tmp_path / f"{name}.csv")
     assert (tmp_path / "a.csv").read_bytes() == (tmp_path / "b.csv").read_bytes()

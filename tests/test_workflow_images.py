@@ -6,7 +6,7 @@ import torch
 
 from alphabridge.config import load_config_files
 from alphabridge.experiments.image_figs import latent_direction
-from alphabridge.experiments.images import fig5_columns
+from alphabridge.figures.images import fig5_columns
 from alphabridge.figures.images import image_grid
 from conftest import REPO, run_snakemake
 
@@ -149,6 +149,7 @@ def test_mnist_and_celeba_panels_join_when_their_data_is_on_disk(repo_copy, tmp_
 def test_mlp_model_kind_trains_on_flattened_pixels(tmp_path):
     from alphabridge.data.images import ImageDataConfig, prepare
     from alphabridge.experiments.images import image_train_step
+    from alphabridge.stages import spec_of
     from alphabridge.train.checkpoint import load_checkpoint
 
     cfg = load_config_files([REPO / "config/config.yaml", REPO / "config/smoke.yaml"])
@@ -158,8 +159,9 @@ def test_mlp_model_kind_trains_on_flattened_pixels(tmp_path):
     s["trials"] = 2
     data = tmp_path / "digits.npz"
     prepare(ImageDataConfig(name="digits", root=str(tmp_path), image_size=8, test_fraction=0.2), out=data)
-    image_train_step(cfg=cfg, dataset="digits", dataset_npz=data, method="alpha_bridge", step="I", in_ckpt=None,
-                     out_ckpt=tmp_path / "s1.pt", samples_out=None, resume_path=None, progress=False)
+    spec = spec_of("image_train", cfg, dataset="digits", method="alpha_bridge", step="I")
+    image_train_step(spec=spec, dataset_npz=data, in_ckpt=None, out_ckpt=tmp_path / "s1.pt", samples_out=None,
+                     resume_path=None, progress=False)
     ck = load_checkpoint(tmp_path / "s1.pt")
     assert ck["iteration"] == 5 and ck["models"]["gen"]["layers.0.weight"].shape == (2, 8, 32)
     assert ck["samples"][5].shape == (2, s["eval"]["n_samples"], 64) and ck["samples"][5].dtype == np.uint8

@@ -1,231 +1,319 @@
-"""Command line: `python -m alphabridge <command> ...`.
+"""Command line: `python -m alphabridge <command> ...`; each Snakemake rule calls one command.
 
-Each Snakemake rule calls exactly one command. The CLI only maps paths and a validated config
-slice (passed as JSON by the rule) onto library calls; all logic lives in the library.
-"""
+A command parses the config slice its rule passed with its stage's declaration (alphabridge.stages),
+calls one library function and writes the result: nothing here decides a key, a number or a layout.
+Flags shared by several commands are declared once, in FLAGS."""
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
-from alphabridge import __version__
+from alphabridge import __version__, methods
 from alphabridge.config import ConfigError
 from alphabridge.errors import CheckpointError, DatasetUnavailable, TrainingDiverged, WeightsUnavailable
 
+P = dict(type=Path, required=True)
+PS = dict(type=Path, required=True, nargs="+")
+FLAGS = {
+    "config-json": dict(default="{}", help="the config slice the command reads, as JSON (the rule passes it: "
+                        "exactly the keys its stage declares)"),
+    "method": dict(required=True, choices=list(methods.REGISTRY), help="a method of alphabridge.methods"),
+    "beta1": dict(required=True, help="Adam beta1, as written in the config (e.g. 0.5)"),
+    "step": dict(required=True, choices=["I", "II", "III", "-"],
+                 help="alpha-Bridge: I (ML), II (alpha bridge), III (reverse KL); one-run methods: '-' (the whole run)"),
+    "dataset": dict(required=True, help="a key of images.runs"),
+    "datasets": dict(nargs="*", default=[], help="keys of images.runs, in the order of the files"),
+    "in": dict(dest="inp", type=Path, help="checkpoint of the previous Step (Steps II, III)"),
+    "out": dict(P, help="the file written"),
+    "samples": dict(type=Path, help="samples.npz: it{iteration} -> [trials, n, x_dim]"),
+    "resume": dict(type=Path, help="resume-state file, saved every save_every iterations, picked up on a re-run"),
+    "data": dict(P, help="the prepared dataset npz (image-data)"),
+    "ckpt": dict(P, help="checkpoint"),
+    "metrics": dict(PS, help="metrics CSVs"),
+    "net": dict(required=True, choices=["classifier", "inception"], help="the FID / IS feature net"),
+    "classifier": dict(type=Path, help="the domain classifier (with --net classifier)"),
+    "ref": dict(P, help="reference statistics (image-ref-stats)"),
+    "pdf": dict(P), "png": dict(P),
+    "threads": dict(type=int, default=1, help="torch CPU threads"),
+    "quiet": dict(action="store_true", help="no progress bar"),
+}
+FIG = ("pdf", "png")
+WILDCARDS = ("method", "beta1", "step", "dataset", "datasets")  # what a stage's keys may depend on
 
-def _cmd_validate(args) -> None:
+
+def _spec(a, stage: str):
+    from alphabridge import stages
+
+    return stages.parse(stage, a.config_json, **{k: getattr(a, k) for k in WILDCARDS if hasattr(a, k)})
+
+
+def _raw(a) -> dict:
+    return json.loads(a.config_json)
+
+
+def _npz(path) -> dict:
+    import numpy as np
+
+    with np.load(path) as z:
+        return {k: z[k] for k in z.files}
+
+
+def _csvs(paths, **kw):
+    import pandas as pd
+
+    return pd.concat([pd.read_csv(p, **kw) for p in paths])
+
+
+def _write(df, out, **sidecar) -> None:
+    from alphabridge.io import write_csv
+    from alphabridge.provenance import write_sidecar
+
+    write_csv(df, out)
+    if sidecar:
+        write_sidecar(out, device="cpu", **sidecar)
+
+
+def _save(fig, a) -> None:
+    from alphabridge.io import save_figure
+
+    save_figure(fig, a.pdf, a.png)
+
+
+def _validate(a):
     from alphabridge.config import load_config_files, load_schema, validate_config
 
-    cfg = load_config_files(args.config)
-    validate_config(cfg, schema=load_schema(args.schema))
-    print(f"ok: {', '.join(map(str, args.config))} valid against {args.schema}")
+    validate_config(load_config_files(a.config), schema=load_schema(a.schema))
+    print(f"ok: {', '.join(map(str, a.config))} valid against {a.schema}")
 
 
-def _fig2_slices(text: str):
-    from alphabridge.config import Fig2Config, GammaConfig, from_dict, parse_json_arg
-
-    cfg = parse_json_arg(text)
-    return from_dict(Fig2Config, cfg["fig2"]), from_dict(GammaConfig, cfg["gamma"])
-
-
-def _cmd_fig2_data(args) -> None:
+def _fig2_data(a):
     from alphabridge.experiments.fig2 import run_fig2
-    from alphabridge.io import write_csv
 
-    from alphabridge.config import parse_json_arg
-    from alphabridge.provenance import write_sidecar
-
-    fig2, gamma = _fig2_slices(args.config_json)
-    write_csv(run_fig2(fig2=fig2, gamma=gamma), args.out)
-    write_sidecar(args.out, config_slice=parse_json_arg(args.config_json), device="cpu")
+    fig2, gamma = _spec(a, "fig2_data")
+    _write(run_fig2(fig2=fig2, gamma=gamma), a.out, config_slice=_raw(a))
 
 
-def _cmd_fig2_plot(args) -> None:
+def _fig2_plot(a):
     import pandas as pd
 
-    from alphabridge.experiments.fig2 import exact_variances
-    from alphabridge.figures.fig2 import plot_fig2
-    from alphabridge.io import save_figure
+    from alphabridge.figures import fig2
 
-    fig2, gamma = _fig2_slices(args.config_json)
-    table = pd.read_csv(args.csv)
-    title = (
-        f"p = N({fig2.mu}, {fig2.sigma}²), q = N(0, 1); {int(table.n_trials.iloc[0])} one-sample trials per α; "
-        f"γ: {gamma.kind}" + (f" (c={gamma.c}, d={gamma.d})" if gamma.kind == "sigmoid" else "")
-        + "; dotted: exact variance"
-    )
-    fig = plot_fig2(table, exact=exact_variances(fig2=fig2, gamma=gamma), title=title)
-    save_figure(fig, args.pdf, args.png)
+    _save(fig2.fig2(_spec(a, "fig2_plot"), pd.read_csv(a.csv)), a)
 
 
-def _gcfg(args) -> dict:
-    from alphabridge.config import parse_json_arg
-
-    return parse_json_arg(args.config_json)
-
-
-def _cmd_gaussians_train(args) -> None:
-    import torch
-
+def _gaussians_train(a):
     from alphabridge.experiments.gaussians import train_step
 
-    torch.set_num_threads(args.threads)
-    train_step(cfg=_gcfg(args), method=args.method, beta1=float(args.beta1), step=args.step, in_ckpt=args.inp,
-               out_ckpt=args.out, samples_out=args.samples, resume_path=args.resume, progress=not args.quiet)
+    spec, data = _spec(a, "gaussians_train")
+    train_step(spec=spec, data=data, in_ckpt=a.inp, out_ckpt=a.out, samples_out=a.samples, resume_path=a.resume,
+               progress=not a.quiet)
 
 
-def _cmd_gaussians_metrics(args) -> None:
-    import torch
-
+def _gaussians_metrics(a):
     from alphabridge.experiments.gaussians_metrics import metrics_table
-    from alphabridge.io import write_csv
 
-    from alphabridge.provenance import write_sidecar
-
-    torch.set_num_threads(args.threads)
-    cfg = _gcfg(args)
-    write_csv(metrics_table(samples_npz=args.samples, cfg=cfg, method=args.method, beta1_label=args.beta1,
-                            final_only=args.final_only), args.out)
-    write_sidecar(args.out, config_slice=cfg, device="cpu", inputs=[args.samples])
+    spec = _spec(a, "gaussians_metrics")
+    _write(metrics_table(samples_npz=a.samples, spec=spec, method=a.method, beta1_label=a.beta1,
+                         final_only=a.final_only), a.out, config_slice=spec.raw, inputs=[a.samples])
 
 
-def _cmd_gaussians_table(args) -> None:
-    import pandas as pd
-
+def _gaussians_table(a):
     from alphabridge.experiments.gaussians_metrics import final_table
-    from alphabridge.io import write_csv
 
-    from alphabridge.provenance import write_sidecar
-
-    write_csv(final_table([pd.read_csv(p, dtype={"beta1": str}) for p in args.metrics]), args.out)
-    write_sidecar(args.out, config_slice={}, device="cpu", inputs=args.metrics)
+    _spec(a, "gaussians_table")
+    _write(final_table([_csvs([p], dtype={"beta1": str}) for p in a.metrics]), a.out, config_slice={},
+           inputs=a.metrics)
 
 
-def _cmd_reconstruction(args) -> None:
-    """Held-out x: the 25-Gaussians test draw (gaussians.data in the config slice) or an image npz's
-    test images scaled to [-1, 1], as the models see them."""
-    import numpy as np
-    import torch
-
-    from alphabridge.experiments.reconstruction import reconstruction_rows
-    from alphabridge.io import write_csv
-
-    torch.set_num_threads(args.threads)
-    if args.images is not None:
-        from alphabridge.data.images import load_prepared
-
-        imgs = load_prepared(args.images)["test_images"]
-        heldout = torch.from_numpy(imgs.reshape(len(imgs), -1).astype(np.float32) / 127.5 - 1)
-        experiment = args.images.stem
-    else:
-        from alphabridge.config import from_dict
-        from alphabridge.data.gaussians import GaussiansData, make_splits
-
-        heldout = make_splits(from_dict(GaussiansData, _gcfg(args)["gaussians"]["data"]))["test"]
-        experiment = "gaussians"
-    write_csv(reconstruction_rows(experiment=experiment, ckpts=args.ckpt, heldout=heldout), args.out)
-
-
-def _cmd_concat(args) -> None:
-    import pandas as pd
-
-    from alphabridge.io import write_csv
-
-    write_csv(pd.concat([pd.read_csv(p, dtype={"beta1": str}) for p in args.csv]), args.out)
-
-
-def _real_points(cfg: dict, n: int = 2000):
-    from alphabridge.config import from_dict
-    from alphabridge.data.gaussians import GaussiansData, make_splits
-
-    return make_splits(from_dict(GaussiansData, cfg["gaussians"]["data"]))["test"][:n].numpy()
-
-
-def _cmd_gaussians_fig3(args) -> None:
-    import numpy as np
-
-    from alphabridge.experiments.gaussians import step_and_alpha
-    from alphabridge.figures.gaussians import plot_fig3
-    from alphabridge.io import save_figure
-
-    cfg = _gcfg(args)
-    g = cfg["gaussians"]
-    samples = {}
-    for method, path in zip(args.methods, args.samples):
-        with np.load(path) as npz:
-            samples[method] = {it: npz[f"it{it}"] for it in g["fig3"]["iterations"]}
-    fig = plot_fig3(samples, real=_real_points(cfg), iterations=g["fig3"]["iterations"], beta1=args.beta1,
-                    step_of=lambda m, it: step_and_alpha(it, g, method=m)[0])
-    save_figure(fig, args.pdf, args.png)
-
-
-def _cmd_gaussians_fig4(args) -> None:
-    import pandas as pd
-
-    from alphabridge.figures.gaussians import plot_fig4
-    from alphabridge.io import save_figure
-
-    g = _gcfg(args)["gaussians"]
-    metrics = pd.concat([pd.read_csv(p, dtype={"beta1": str}) for p in args.metrics])
-    ab = g["alpha_bridge"]
-    bounds = (ab["step1_iters"], ab["step1_iters"] + ab["step2_iters"]) if "alpha_bridge" in g["methods"] else ()
-    save_figure(plot_fig4(metrics, beta1s=[str(b) for b in g["beta1s"]], boundaries=bounds), args.pdf, args.png)
-
-
-def _cmd_gaussians_fig1_data(args) -> None:
-    import torch
-
+def _gaussians_fig1_data(a):
     from alphabridge.experiments.gaussians import forgetting_demo
 
-    torch.set_num_threads(args.threads)
-    forgetting_demo(cfg=_gcfg(args), step1_ckpt=args.step1, out_npz=args.out)
+    spec, data = _spec(a, "gaussians_fig1_data")
+    forgetting_demo(spec=spec, data=data, step1_ckpt=a.step1, out_npz=a.out)
 
 
-def _cmd_gaussians_fig1(args) -> None:
-    import numpy as np
+def _gaussians_fig(a):
+    from alphabridge.figures import gaussians as gf
 
-    from alphabridge.experiments.gaussians_metrics import mode_scorer
-    from alphabridge.figures.gaussians import plot_fig1
-    from alphabridge.io import save_figure
-
-    cfg = _gcfg(args)
-    g = cfg["gaussians"]
-    scores = mode_scorer(g)
-    with np.load(args.demo) as npz:
-        demo = {k: npz[k] for k in npz.files}
-    fig = plot_fig1(demo, real=_real_points(cfg), snapshots=g["fig1"]["snapshots"],
-                    start=g["alpha_bridge"]["step1_iters"], scores=scores)
-    save_figure(fig, args.pdf, args.png)
+    cfg = _spec(a, f"gaussians_{a.figure}")
+    if a.figure == "fig3":
+        iterations = cfg["gaussians"]["fig3"]["iterations"]
+        samples = {m: {it: z[f"it{it}"] for it in iterations} for m, z in zip(a.methods, map(_npz, a.samples))}
+        _save(gf.fig3(cfg, samples, beta1=a.beta1), a)
+    elif a.figure == "fig4":
+        _save(gf.fig4(cfg, _csvs(a.metrics, dtype={"beta1": str})), a)
+    else:
+        _save(gf.fig1(cfg, _npz(a.demo)), a)
 
 
-def _cmd_ablation_table(args) -> None:
-    from alphabridge.config import parse_json_arg
+def _reconstruction(a):
+    from alphabridge.experiments.reconstruction import heldout_data, reconstruction_rows
+
+    cfg = _spec(a, "image_reconstruction" if a.images else "gaussians_reconstruction")
+    experiment, heldout = heldout_data(cfg=cfg, images=a.images)
+    _write(reconstruction_rows(experiment=experiment, ckpts=a.ckpt, heldout=heldout), a.out)
+
+
+def _concat(a):
+    _write(_csvs(a.csv, dtype={"beta1": str}), a.out)
+
+
+def _ablation_table(a):
     from alphabridge.experiments.ablations import sweep_table
-    from alphabridge.io import write_csv
 
-    cells = parse_json_arg(args.cells_json)["cells"]
-    write_csv(sweep_table(sweep=args.sweep, cells=cells, success_modes=args.success_modes), args.out)
+    success = _spec(a, "ablation_table")["ablations"]["success_modes"]
+    cells = json.loads(a.cells_json)["cells"]
+    _write(sweep_table(sweep=a.sweep, cells=cells, success_modes=success), a.out)
 
 
-def _cmd_ablation_all(args) -> None:
-    import pandas as pd
-
+def _ablation_all(a):
     from alphabridge.experiments.ablations import COLUMNS
-    from alphabridge.io import write_csv
 
-    write_csv(pd.concat([pd.read_csv(p) for p in args.tables])[COLUMNS], args.out)
+    _spec(a, "ablations_all")
+    _write(_csvs(a.tables)[COLUMNS], a.out)
 
 
-def _cmd_ablation_fig(args) -> None:
+def _ablation_fig(a):
     import pandas as pd
 
     from alphabridge.figures.ablations import plot_sweep
-    from alphabridge.io import save_figure
 
-    fig = plot_sweep(pd.read_csv(args.table), sweep=args.sweep, success_modes=args.success_modes,
-                     robustness=args.robustness)
-    save_figure(fig, args.pdf, args.png)
+    success = _spec(a, "ablation_figure")["ablations"]["success_modes"]
+    _save(plot_sweep(pd.read_csv(a.table), sweep=a.sweep, success_modes=success), a)
+
+
+def _image_data(a):
+    from alphabridge.data.images import prepare
+
+    print(json.dumps(prepare(_spec(a, "image_data"), out=a.out)))
+
+
+def _image_train(a):
+    from alphabridge.experiments.images import image_train_step
+
+    image_train_step(spec=_spec(a, "image_train"), dataset_npz=a.data, in_ckpt=a.inp, out_ckpt=a.out,
+                     samples_out=a.samples, resume_path=a.resume, progress=not a.quiet)
+
+
+def _image_fig1_data(a):
+    from alphabridge.experiments.images import image_forgetting_demo
+
+    image_forgetting_demo(spec=_spec(a, "image_fig1_data"), dataset_npz=a.data, step1_ckpt=a.step1, out_npz=a.out)
+
+
+def _image_fig(a):
+    from alphabridge.figures import images as fi
+
+    cfg = _spec(a, f"image_{a.figure}")
+    arrays = {name: _npz(p) for name, p in zip(a.datasets, a.arrays)}
+    if a.figure == "fig1":
+        _save(fi.fig1(cfg, _npz(a.gaussians_demo), arrays), a)
+    else:
+        _save(fi.fig5(cfg, arrays) if a.figure == "fig5" else fi.plot_fig6(arrays), a)
+
+
+def _image_fig6_data(a):
+    from alphabridge.experiments.image_figs import fig6_data
+
+    fig6_data(cfg=_spec(a, "image_fig6_data"), dataset=a.dataset, ckpt=a.ckpt, dataset_npz=a.data, out_npz=a.out)
+
+
+def _image_classifier(a):
+    from alphabridge.experiments import image_metrics as im
+
+    cfg = _spec(a, "image_classifier")
+    header = im.fit_classifier(images_npz=a.data, ccfg=cfg["images"]["classifier"], out=a.out, report=a.report,
+                               device=im.device_of(cfg))
+    print(f"domain classifier test accuracy: {header['test_accuracy']:.4f}")
+
+
+def _image_score(a):
+    from alphabridge.experiments import image_metrics as im
+
+    cfg = _spec(a, f"image_{a.score}")
+    net, device, bs = im.scorer(cfg, kind=a.net, classifier=a.classifier)
+    if a.score == "ref_stats":
+        im.reference_stats(images_npz=a.data, net=net, out=a.out, meta={"feature_net": a.net, "split": "test"},
+                           batch_size=bs, device=device)
+    elif a.score == "metrics":
+        _write(im.metrics_along_training(samples_npz=a.samples, section=cfg["images"]["runs"][a.dataset],
+                                         dataset=a.dataset, method=a.method, net=net, ref_stats=a.ref, batch_size=bs,
+                                         device=device), a.out)
+    else:
+        _write(im.final_table_row(cfg=cfg, dataset=a.dataset, method=a.method, ckpt=a.ckpt, net=net, ref_stats=a.ref,
+                                  batch_size=bs, device=device), a.out)
+
+
+def _image_table(a):
+    from alphabridge.experiments.image_metrics import TABLE_COLUMNS
+
+    _spec(a, "image_table")
+    _write(_csvs(a.finals)[TABLE_COLUMNS], a.out)
+
+
+# name: (function, help, shared flags, own flags {name: argparse kwargs}, fixed defaults)
+COMMANDS = {
+    "fig2-data": (_fig2_data, "Fig. 2: sample variances of the twin gradients -> CSV", ("out",), {}, {}),
+    "fig2-plot": (_fig2_plot, "Fig. 2: render the variance CSV", FIG, {"csv": P}, {}),
+    "gaussians-train": (_gaussians_train, "25-Gaussians: train one Step of alpha-Bridge (or a generalisation) or a "
+                        "whole one-run baseline", ("method", "beta1", "step", "in", "out", "samples", "resume",
+                                               "threads", "quiet"), {}, {}),
+    "gaussians-metrics": (_gaussians_metrics, "25-Gaussians: IS, KDE-LL, modes from samples.npz -> CSV",
+                          ("method", "beta1", "out", "threads"),
+                          {"samples": P, "final-only": dict(action="store_true", help="the last saved iteration only")},
+                          {}),
+    "gaussians-table": (_gaussians_table, "25-Gaussians: final mean/std per method and beta1 -> CSV",
+                        ("metrics", "out"), {}, {}),
+    "gaussians-fig1-data": (_gaussians_fig1_data, "Fig. 1 data: reverse-KL fine-tuning vs alpha-Bridge from the "
+                            "Step I checkpoint", ("out", "threads"), {"step1": P}, {}),
+    "gaussians-fig1": (_gaussians_fig, "Fig. 1 (25-Gaussians): render the forgetting demo", FIG, {"demo": P},
+                       {"figure": "fig1"}),
+    "gaussians-fig3": (_gaussians_fig, "Fig. 3: samples of each method at gaussians.fig3.iterations", FIG,
+                       {"methods": dict(required=True, nargs="+"), "samples": dict(PS, help="per method, same order"),
+                        "beta1": dict(required=True)}, {"figure": "fig3"}),
+    "gaussians-fig4": (_gaussians_fig, "Fig. 4: IS and KDE-LL vs iteration, mean +- std over trials",
+                       ("metrics", *FIG), {}, {"figure": "fig4"}),
+    "reconstruction": (_reconstruction, "inference arm: mean |x - G(E(x))|^2 on held-out data and |z - E(G(z))|^2 per "
+                       "checkpoint", ("out", "threads"),
+                       {"ckpt": PS, "images": dict(type=Path, help="prepared image npz (held-out x: its test images); "
+                                                   "without it, the 25-Gaussians test draw")}, {}),
+    "concat-csv": (_concat, "stack CSV files with the same columns into one", ("out",), {"csv": PS}, {}),
+    "ablation-table": (_ablation_table, "ablations: one row per sweep cell from its final metrics -> CSV", ("out",),
+                       {"sweep": dict(required=True), "cells-json": dict(
+                           required=True, help='{"cells": [{"setting", "method", "beta1", "lr", "metrics"}, ...]}')},
+                       {}),
+    "ablation-all": (_ablation_all, "ablations: concatenate the per-sweep tables", ("out",), {"tables": PS}, {}),
+    "ablation-fig": (_ablation_fig, "ablations: final KDE-LL / HQ / modes per cell of one sweep", FIG,
+                     {"table": P, "sweep": dict(required=True)}, {}),
+    "image-data": (_image_data, "images: prepare a dataset (digits, mnist, cifar10, celeba) -> npz",
+                   ("dataset", "out"), {}, {}),
+    "image-train": (_image_train, "images: train one Step of alpha-Bridge (or a generalisation) or the DCGAN baseline",
+                    ("dataset", "data", "method", "step", "in", "out", "samples", "resume", "threads", "quiet"), {}, {}),
+    "image-fig1-data": (_image_fig1_data, "Fig. 1 data on images, from the Step I checkpoint",
+                        ("dataset", "data", "out", "threads"), {"step1": P}, {}),
+    "image-fig1": (_image_fig, "Fig. 1: forgetting demo on 25-Gaussians and on image datasets", ("datasets", *FIG),
+                   {"gaussians-demo": P, "image-demos": dict(dest="arrays", nargs="*", type=Path, default=[])},
+                   {"figure": "fig1"}),
+    "image-fig5": (_image_fig, "Fig. 5: alpha-Bridge sample grids along training", ("datasets", *FIG),
+                   {"samples": dict(PS, dest="arrays", help="samples.npz per dataset, same order")}, {"figure": "fig5"}),
+    "image-fig6-data": (_image_fig6_data, "Fig. 6 data: G(z), G(E(x)) and a latent walk of the final model",
+                        ("dataset", "ckpt", "data", "out", "threads"), {}, {}),
+    "image-fig6": (_image_fig, "Fig. 6: generation, reconstruction and the latent walk", ("datasets", *FIG),
+                   {"data": dict(PS, dest="arrays")}, {"figure": "fig6"}),
+    "image-classifier": (_image_classifier, "images: train the domain classifier (digits / MNIST)",
+                         ("data", "out", "threads"), {"report": dict(P, help="JSON with the test accuracy")}, {}),
+    "image-ref-stats": (_image_score, "images: feature statistics of the real test images",
+                        ("net", "classifier", "data", "out", "threads"), {}, {"score": "ref_stats"}),
+    "image-metrics": (_image_score, "images: FID / IS of the samples saved along training",
+                      ("net", "classifier", "dataset", "method", "ref", "out", "threads"), {"samples": P},
+                      {"score": "metrics"}),
+    "image-final": (_image_score, "images: FID / IS of eval.final_samples images of the final model",
+                    ("net", "classifier", "dataset", "method", "ref", "ckpt", "out", "threads"), {},
+                    {"score": "final"}),
+    "image-table": (_image_table, "images: the CIFAR10-style table", ("out",), {"finals": PS}, {}),
+}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -236,115 +324,24 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--version", action="version", version=f"alphabridge {__version__}")
     sub = p.add_subparsers(dest="command", required=True, metavar="command")
-
     v = sub.add_parser("validate", help="validate config file(s) against the workflow schema")
     v.add_argument("--config", nargs="+", required=True, type=Path, help="config files, later ones override")
     v.add_argument("--schema", type=Path, default=Path("workflow/schemas/config.schema.yaml"))
-    v.set_defaults(func=_cmd_validate)
-
-    cj = dict(required=True, help="config as JSON with keys 'fig2' and 'gamma' (the rule passes it)")
-    d = sub.add_parser("fig2-data", help="Fig. 2: sample variances of the twin gradients -> CSV")
-    d.add_argument("--config-json", **cj)
-    d.add_argument("--out", required=True, type=Path, help="CSV: alpha,param,estimator,mean,var,true_grad,n_trials")
-    d.set_defaults(func=_cmd_fig2_data)
-
-    f = sub.add_parser("fig2-plot", help="Fig. 2: render the variance CSV to PDF + PNG")
-    f.add_argument("--config-json", **cj)
-    f.add_argument("--csv", required=True, type=Path)
-    f.add_argument("--pdf", required=True, type=Path)
-    f.add_argument("--png", required=True, type=Path)
-    f.set_defaults(func=_cmd_fig2_plot)
-
-    gj = dict(required=True, help="the config slice the command reads, as JSON (the rule passes it)")
-
-    def add(name, func, help_):
+    v.set_defaults(func=_validate)
+    for name, (func, help_, shared, own, fixed) in COMMANDS.items():
         sp = sub.add_parser(name, help=help_, description=help_)
-        sp.add_argument("--config-json", **gj)
-        sp.set_defaults(func=func)
-        return sp
-
-    t = add("gaussians-train", _cmd_gaussians_train,
-            "25-Gaussians: train one Step of alpha-Bridge (I, II, III) or a whole baseline run (step '-')")
-    t.add_argument("--method", required=True,
-                   choices=["alpha_bridge", "alpha_bridge_marginals", "alpha_bridge_joint", "rkl_gp", "rkl_sn"],
-                   help="alpha_bridge or a section 3.3 generalisation (three Steps), or a reverse-KL baseline (one run)")
-    t.add_argument("--beta1", required=True, help="Adam beta1, as written in the config (e.g. 0.5)")
-    t.add_argument("--step", required=True, choices=["I", "II", "III", "-"],
-                   help="alpha_bridge: I (ML), II (alpha bridge), III (reverse KL); baselines: '-' (the whole run)")
-    t.add_argument("--in", dest="inp", type=Path, help="checkpoint of the previous Step (Steps II, III)")
-    t.add_argument("--out", required=True, type=Path, help="checkpoint written at the end of this Step")
-    t.add_argument("--samples", type=Path, help="write samples.npz (it{iteration} -> [trials, n, 2]) too")
-    t.add_argument("--resume", type=Path, help="resume-state file, saved every gaussians.save_every iterations")
-    t.add_argument("--threads", type=int, default=1, help="torch CPU threads")
-    t.add_argument("--quiet", action="store_true", help="no progress bar")
-
-    m = add("gaussians-metrics", _cmd_gaussians_metrics, "25-Gaussians: IS, KDE-LL, modes from samples.npz -> CSV")
-    m.add_argument("--method", required=True)
-    m.add_argument("--beta1", required=True)
-    m.add_argument("--samples", required=True, type=Path)
-    m.add_argument("--out", required=True, type=Path)
-    m.add_argument("--final-only", action="store_true", help="only the last saved iteration (ablation tables)")
-    m.add_argument("--threads", type=int, default=1)
-
-    tb = sub.add_parser("gaussians-table", help="25-Gaussians: final mean/std per method and beta1 -> CSV")
-    tb.add_argument("--metrics", required=True, nargs="+", type=Path)
-    tb.add_argument("--out", required=True, type=Path)
-    tb.set_defaults(func=_cmd_gaussians_table)
-
-    rc = add("reconstruction", _cmd_reconstruction,
-             "inference arm: mean |x - G(E(x))|^2 on held-out data and |z - E(G(z))|^2, z ~ p(z), per checkpoint")
-    rc.add_argument("--ckpt", required=True, nargs="+", type=Path, help="checkpoints (alpha_bridge and its variants)")
-    rc.add_argument("--images", type=Path, help="prepared image npz (its test_images are the held-out x); "
-                    "without it, the 25-Gaussians test draw of gaussians.data")
-    rc.add_argument("--out", required=True, type=Path)
-    rc.add_argument("--threads", type=int, default=1)
-    cc = sub.add_parser("concat-csv", help="stack CSV files with the same columns into one")
-    cc.add_argument("--csv", required=True, nargs="+", type=Path)
-    cc.add_argument("--out", required=True, type=Path)
-    cc.set_defaults(func=_cmd_concat)
-
-    f3 = add("gaussians-fig3", _cmd_gaussians_fig3, "Fig. 3: samples of each method at gaussians.fig3.iterations")
-    f3.add_argument("--methods", required=True, nargs="+")
-    f3.add_argument("--samples", required=True, nargs="+", type=Path, help="samples.npz per method, same order")
-    f3.add_argument("--beta1", required=True)
-    f4 = add("gaussians-fig4", _cmd_gaussians_fig4, "Fig. 4: IS and KDE-LL vs iteration, mean +- std over trials")
-    f4.add_argument("--metrics", required=True, nargs="+", type=Path)
-    fd = add("gaussians-fig1-data", _cmd_gaussians_fig1_data,
-             "Fig. 1 data: reverse-KL fine-tuning vs alpha-Bridge from the Step I checkpoint")
-    fd.add_argument("--step1", required=True, type=Path)
-    fd.add_argument("--out", required=True, type=Path)
-    fd.add_argument("--threads", type=int, default=1)
-    f1 = add("gaussians-fig1", _cmd_gaussians_fig1, "Fig. 1 (25-Gaussians): render the forgetting demo")
-    f1.add_argument("--demo", required=True, type=Path)
-
-    at = sub.add_parser("ablation-table", help="ablations: one row per sweep cell from its final metrics -> CSV")
-    at.add_argument("--sweep", required=True)
-    at.add_argument("--cells-json", required=True,
-                    help='{"cells": [{"setting", "method", "beta1", "lr", "metrics": path}, ...]} (the rule passes it)')
-    at.add_argument("--success-modes", type=int, default=24, help="a trial succeeds with at least this many modes")
-    at.add_argument("--out", required=True, type=Path)
-    at.set_defaults(func=_cmd_ablation_table)
-    aa = sub.add_parser("ablation-all", help="ablations: concatenate the per-sweep tables -> ablations.csv")
-    aa.add_argument("--tables", required=True, nargs="+", type=Path)
-    aa.add_argument("--out", required=True, type=Path)
-    aa.set_defaults(func=_cmd_ablation_all)
-    af = sub.add_parser("ablation-fig", help="ablations: final KDE-LL / HQ / modes per cell of one sweep")
-    af.add_argument("--table", required=True, type=Path)
-    af.add_argument("--sweep", required=True)
-    af.add_argument("--success-modes", type=int, default=24)
-    af.add_argument("--robustness", action="store_true", help="add the fraction-of-settings panel")
-    af.set_defaults(func=_cmd_ablation_fig)
-    from alphabridge import cli_images
-
-    cli_images.register(add)
-    for sp in (f3, f4, f1, af):
-        sp.add_argument("--pdf", required=True, type=Path)
-        sp.add_argument("--png", required=True, type=Path)
+        for flag, kw in [("config-json", FLAGS["config-json"]), *((f, FLAGS[f]) for f in shared), *own.items()]:
+            sp.add_argument(f"--{flag}", **kw)
+        sp.set_defaults(func=func, **fixed)
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if hasattr(args, "threads"):
+        import torch
+
+        torch.set_num_threads(args.threads)
     try:
         args.func(args)
     except (ConfigError, CheckpointError, TrainingDiverged, DatasetUnavailable, WeightsUnavailable) as e:

@@ -3,7 +3,6 @@ dataclass views of each config slice that the library functions take."""
 from __future__ import annotations
 
 import dataclasses
-import json
 import math
 import os
 from pathlib import Path
@@ -12,14 +11,13 @@ from typing import Any
 import jsonschema
 import yaml
 
+from alphabridge.methods import AB_METHODS, of
+
 
 class ConfigError(ValueError):
     """A configuration value is invalid; the message names every offending key."""
 
 
-# the methods trained in alpha-Bridge's three Steps from its config section: alpha-Bridge itself and
-# the section 3.3 generalisations over both marginals and both joints
-AB_METHODS = ("alpha_bridge", "alpha_bridge_marginals", "alpha_bridge_joint")
 
 def _key(path) -> str:
     out = ""
@@ -99,7 +97,7 @@ def training_bytes(g: dict) -> int:
     h, depth = m["hidden"], m["depth"]
     params = 4 * ((depth - 1) * h * h + 8 * h)
     activations = 32 * g["optim"]["batch_size"] * h * depth
-    longest = max(_total_iters(g, meth) for meth in ("alpha_bridge", "rkl_gp", "rkl_sn"))
+    longest = max(_total_iters(g, meth) for meth in of("gaussians", steps=False) + ("alpha_bridge",))
     samples = g["eval"]["n_samples"] * 2 * (longest // g["eval"]["every"] + 3)
     data = 2 * (d["n_train"] + d["n_val"] + d["n_test"])
     return 2**30 + 4 * (g["trials"] * (4 * params + activations + samples) + data)
@@ -205,14 +203,3 @@ def from_dict(cls, data: dict[str, Any]):
     if unknown:
         raise ConfigError(f"{cls.__name__}: unknown key(s) {sorted(unknown)}")
     return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items()})
-
-
-def parse_json_arg(text: str) -> dict:
-    """The CLI receives config slices as JSON from the rules."""
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError as e:
-        raise ConfigError(f"--config-json is not valid JSON: {e}") from e
-    if not isinstance(value, dict):
-        raise ConfigError("--config-json must be a JSON object")
-    return value

@@ -7,7 +7,7 @@ wildcard_constraints:
 
 rule ablation_table:
     input:
-        ABLATION_CODE,
+        code=stage_code("ablation_table"),
         metrics=lambda w: [c["metrics"] for c in ablation_cells(w.sweep)],
     output:
         "results/tables/ablations/{sweep}.csv",
@@ -16,16 +16,16 @@ rule ablation_table:
     conda:
         "../../envs/alphabridge.yaml"
     params:
-        cells=lambda w: json.dumps({"cells": ablation_cells(w.sweep)}),
-        success=ABL.get("success_modes", 24),
+        cells=lambda w: dump({"cells": ablation_cells(w.sweep)}),
+        cfg=lambda w: stage_json("ablation_table", config),
     shell:
-        "python -m alphabridge ablation-table --sweep {wildcards.sweep} --cells-json {params.cells:q}"
-        " --success-modes {params.success} --out {output} 2>&1 | tee {log}"
+        "python -m alphabridge ablation-table --config-json {params.cfg:q} --sweep {wildcards.sweep}"
+        " --cells-json {params.cells:q} --out {output} 2>&1 | tee {log}"
 
 
 rule ablation_figure:
     input:
-        pkg("figures/ablations.py", "figures/gaussians.py", "experiments/ablations.py"),
+        code=stage_code("ablation_figure"),
         table="results/tables/ablations/{sweep}.csv",
     output:
         pdf=report(
@@ -39,16 +39,15 @@ rule ablation_figure:
     conda:
         "../../envs/alphabridge.yaml"
     params:
-        success=ABL.get("success_modes", 24),
-        robustness=lambda w: "--robustness" if w.sweep == "robustness" else "",
+        cfg=lambda w: stage_json("ablation_figure", config),
     shell:
-        "python -m alphabridge ablation-fig --table {input.table} --sweep {wildcards.sweep} --success-modes {params.success}"
-        " {params.robustness} --pdf {output.pdf} --png {output.png} 2>&1 | tee {log}"
+        "python -m alphabridge ablation-fig --config-json {params.cfg:q} --table {input.table} --sweep {wildcards.sweep}"
+        " --pdf {output.pdf} --png {output.png} 2>&1 | tee {log}"
 
 
 rule ablations_all:
     input:
-        ABLATION_CODE,
+        code=stage_code("ablations_all"),
         tables=expand("results/tables/ablations/{sweep}.csv", sweep=SWEEPS),
     output:
         "results/tables/ablations.csv",

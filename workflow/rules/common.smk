@@ -1,6 +1,6 @@
-# Shared by every rule: config validation (before any job runs), the python that runs the
-# CLI, and the package files each rule depends on (so editing them re-runs that rule).
-import json
+# Shared by every rule: config validation (before any job runs), the python that runs the CLI,
+# each stage's config slice and code inputs (alphabridge.stages: declared once, in the library),
+# and which rules hold the GPU.
 import sys
 from pathlib import Path
 
@@ -10,7 +10,9 @@ if (
 ):  # the workflow works from a checkout even before `pip install -e .`
     sys.path.insert(0, str(SRC))
 
+from alphabridge import methods  # noqa: E402
 from alphabridge.config import ConfigError, load_schema, validate_config  # noqa: E402
+from alphabridge.stages import dump, stage_code, stage_json  # noqa: E402
 
 try:
     validate_config(
@@ -43,21 +45,16 @@ shell.prefix(
 )
 
 
-def pkg(*names):
-    """Package files a rule depends on (paths relative to src/alphabridge)."""
-    return [f"src/alphabridge/{n}" for n in names]
-
-
-def runtime_keys(cfg):
-    """What every job that runs torch models reads besides its own section: device and numerics."""
-    return {"device": cfg["device"], "precision": cfg["precision"]}
-
-
-def cfg_json(*keys):
-    """The config slices a rule needs, as compact JSON (a params change re-runs the rule)."""
-    return json.dumps(
-        {k: config[k] for k in keys}, sort_keys=True, separators=(",", ":")
-    )
+def io_args(input, output, **flags):
+    """The file flags of a training command from the rule's named files (a Step's --in exists
+    only after Step I; --samples only where the rule writes samples)."""
+    args = {
+        "in": input.get("prev"),
+        "out": output.ckpt,
+        "samples": output.get("samples"),
+    }
+    args |= {"resume": f"{output.ckpt}.resume", **flags}
+    return " ".join(f"--{k} {v}" for k, v in args.items() if v is not None)
 
 
 # Which rules hold the GPU, decided by the library's own detection (alphabridge.device), so the

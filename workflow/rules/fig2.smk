@@ -3,13 +3,7 @@
 
 rule fig2_data:
     input:
-        pkg(
-            "divergence.py",
-            "config.py",
-            "io.py",
-            "provenance.py",
-            "experiments/fig2.py",
-        ),
+        code=stage_code("fig2_data"),
     output:
         csv="results/fig2/variance.csv",
         prov="results/fig2/variance.provenance.json",
@@ -18,7 +12,7 @@ rule fig2_data:
     conda:
         "../../envs/alphabridge.yaml"
     params:
-        cfg=lambda w: cfg_json("fig2", "gamma"),
+        cfg=stage_json("fig2_data", config),
     shell:
         "python -m alphabridge fig2-data --config-json {params.cfg:q} --out {output.csv} 2>&1 | tee {log}"
 
@@ -26,13 +20,7 @@ rule fig2_data:
 rule fig2_plot:
     input:
         csv="results/fig2/variance.csv",
-        code=pkg(
-            "divergence.py",
-            "config.py",
-            "io.py",
-            "experiments/fig2.py",
-            "figures/fig2.py",
-        ),
+        code=stage_code("fig2_plot"),
     output:
         pdf=report(
             "results/figures/fig2.pdf", caption="../report/fig2.rst", category="Fig. 2"
@@ -43,7 +31,7 @@ rule fig2_plot:
     conda:
         "../../envs/alphabridge.yaml"
     params:
-        cfg=lambda w: cfg_json("fig2", "gamma"),
+        cfg=stage_json("fig2_plot", config),
     shell:
         "python -m alphabridge fig2-plot --config-json {params.cfg:q} --csv {input.csv} --pdf {output.pdf} --png {output.png}"
         " 2>&1 | tee {log}"

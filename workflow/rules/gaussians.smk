@@ -1,18 +1,20 @@
 # 25-Gaussians (section 5.1): alpha-Bridge Steps I-III and the RKL-GP / RKL-SN baselines, one
-# rule per Step so a change to a later Step never re-runs an earlier one; metrics from samples
-# by their own rule, so a metrics change never retrains; Figs 1, 3, 4 and the final table.
+# rule per Step (all derived from gaussians_step1) so a change to a later Step never re-runs an
+# earlier one; metrics from samples by their own rule, so a metrics change never retrains;
+# Figs 1, 3, 4 and the final table. Each rule's params are its stage's config slice and its code
+# inputs the files its stage's module imports (alphabridge.stages).
 
 
 wildcard_constraints:
     b1=r"[0-9.]+",
-    baseline="|".join(BASELINES),
-    ab="|".join(AB_METHODS),
+    baseline="|".join(methods.of("gaussians", steps=False)),
+    ab="|".join(methods.AB_METHODS),
     run=rf"{GDIR}|{ADIR}/[A-Za-z0-9_]+/[A-Za-z0-9_.+-]+",
 
 
 rule gaussians_step1:
     input:
-        TRAIN_CODE,
+        code=stage_code("gaussians_train"),
     output:
         ckpt="{run}/{ab}/b1_{b1}/step1.pt",
     log:
@@ -26,41 +28,35 @@ rule gaussians_step1:
     resources:
         gpu=GPU_SMALL,
     params:
-        cfg=lambda w: step_json("I", w.run),
-        resume=lambda w, output: f"{output.ckpt}.resume",
+        cfg=lambda w: train_json(w.run, w.ab, "I"),
+        args=lambda w, input, output: io_args(
+            input, output, method=w.ab, beta1=w.b1, step="I"
+        ),
     shell:
-        "python -m alphabridge gaussians-train --config-json {params.cfg:q} --method {wildcards.ab} --beta1 {wildcards.b1} --step I"
-        " --out {output.ckpt} --resume {params.resume} --threads {threads} 2>&1 | tee {log}"
+        "python -m alphabridge gaussians-train --config-json {params.cfg:q} {params.args} --threads {threads} 2>&1 | tee {log}"
 
 
-rule gaussians_step2:
+use rule gaussians_step1 as gaussians_step2 with:
     input:
-        TRAIN_CODE,
-        prev=lambda w: f"{canonical(w.run, w.ab, w.b1, 'I')}/{w.ab}/b1_{w.b1}/step1.pt",
+        code=stage_code("gaussians_train"),
+        prev=lambda w: shared(w.run, w.ab, w.b1, "I", "step1.pt"),
     output:
         ckpt="{run}/{ab}/b1_{b1}/step2.pt",
     log:
         "logs/{run}/{ab}_b1_{b1}_step2.log",
     benchmark:
         "benchmarks/{run}/{ab}_b1_{b1}_step2.tsv"
-    priority: 10  # start the sequential Step chains first: better packing on few cores
-    conda:
-        "../../envs/alphabridge.yaml"
-    threads: 1
-    resources:
-        gpu=GPU_SMALL,
     params:
-        cfg=lambda w: step_json("II", w.run),
-        resume=lambda w, output: f"{output.ckpt}.resume",
-    shell:
-        "python -m alphabridge gaussians-train --config-json {params.cfg:q} --method {wildcards.ab} --beta1 {wildcards.b1} --step II"
-        " --in {input.prev} --out {output.ckpt} --resume {params.resume} --threads {threads} 2>&1 | tee {log}"
+        cfg=lambda w: train_json(w.run, w.ab, "II"),
+        args=lambda w, input, output: io_args(
+            input, output, method=w.ab, beta1=w.b1, step="II"
+        ),
 
 
-rule gaussians_step3:
+use rule gaussians_step1 as gaussians_step3 with:
     input:
-        TRAIN_CODE,
-        prev=lambda w: f"{canonical(w.run, w.ab, w.b1, 'II')}/{w.ab}/b1_{w.b1}/step2.pt",
+        code=stage_code("gaussians_train"),
+        prev=lambda w: shared(w.run, w.ab, w.b1, "II", "step2.pt"),
     output:
         ckpt="{run}/{ab}/b1_{b1}/step3.pt",
         samples="{run}/{ab}/b1_{b1}/samples.npz",
@@ -68,24 +64,15 @@ rule gaussians_step3:
         "logs/{run}/{ab}_b1_{b1}_step3.log",
     benchmark:
         "benchmarks/{run}/{ab}_b1_{b1}_step3.tsv"
-    priority: 10  # start the sequential Step chains first: better packing on few cores
-    conda:
-        "../../envs/alphabridge.yaml"
-    threads: 1
-    resources:
-        gpu=GPU_SMALL,
     params:
-        cfg=lambda w: step_json("III", w.run),
-        resume=lambda w, output: f"{output.ckpt}.resume",
-    shell:
-        "python -m alphabridge gaussians-train --config-json {params.cfg:q} --method {wildcards.ab} --beta1 {wildcards.b1} --step III"
-        " --in {input.prev} --out {output.ckpt} --samples {output.samples} --resume {params.resume}"
-        " --threads {threads} 2>&1 | tee {log}"
+        cfg=lambda w: train_json(w.run, w.ab, "III"),
+        args=lambda w, input, output: io_args(
+            input, output, method=w.ab, beta1=w.b1, step="III"
+        ),
 
 
-rule gaussians_baseline:
-    input:
-        TRAIN_CODE,
+# a one-run baseline: the same command, the whole run (step '-')
+use rule gaussians_step1 as gaussians_baseline with:
     output:
         ckpt="{run}/{baseline}/b1_{b1}/model.pt",
         samples="{run}/{baseline}/b1_{b1}/samples.npz",
@@ -93,24 +80,18 @@ rule gaussians_baseline:
         "logs/{run}/{baseline}_b1_{b1}.log",
     benchmark:
         "benchmarks/{run}/{baseline}_b1_{b1}.tsv"
-    conda:
-        "../../envs/alphabridge.yaml"
-    threads: 1
-    resources:
-        gpu=GPU_SMALL,
+    priority: 0
     params:
-        cfg=lambda w: baseline_json(w.baseline, w.run),
-        resume=lambda w, output: f"{output.ckpt}.resume",
-    shell:
-        "python -m alphabridge gaussians-train --config-json {params.cfg:q} --method {wildcards.baseline} --beta1 {wildcards.b1}"
-        " --step - --out {output.ckpt} --samples {output.samples} --resume {params.resume}"
-        " --threads {threads} 2>&1 | tee {log}"
+        cfg=lambda w: train_json(w.run, w.baseline, "-"),
+        args=lambda w, input, output: io_args(
+            input, output, method=w.baseline, beta1=w.b1, step="-"
+        ),
 
 
 rule gaussians_metrics:
     input:
-        METRIC_CODE,
-        samples=lambda w: f"{canonical(w.run, w.method, w.b1, 'samples')}/{w.method}/b1_{w.b1}/samples.npz",
+        code=stage_code("gaussians_metrics"),
+        samples=lambda w: shared(w.run, w.method, w.b1, "samples", "samples.npz"),
     output:
         csv="{run}/{method}/b1_{b1}/metrics.csv",
         prov="{run}/{method}/b1_{b1}/metrics.provenance.json",
@@ -122,35 +103,31 @@ rule gaussians_metrics:
         "../../envs/alphabridge.yaml"
     threads: 1
     params:
-        cfg=lambda w: metrics_json(w.method, w.run),
+        cfg=lambda w: metrics_json(w.run, w.method),
+        final="",
     shell:
         "python -m alphabridge gaussians-metrics --config-json {params.cfg:q} --method {wildcards.method} --beta1 {wildcards.b1}"
-        " --samples {input.samples} --out {output.csv} --threads {threads} 2>&1 | tee {log}"
+        " --samples {input.samples} --out {output.csv} {params.final} --threads {threads} 2>&1 | tee {log}"
 
 
-rule gaussians_final_metrics:
-    input:
-        METRIC_CODE,
-        samples=lambda w: f"{canonical(w.run, w.method, w.b1, 'samples')}/{w.method}/b1_{w.b1}/samples.npz",
+# the last saved iteration only (what the ablation tables need, ~40x cheaper)
+use rule gaussians_metrics as gaussians_final_metrics with:
     output:
         csv="{run}/{method}/b1_{b1}/final_metrics.csv",
         prov="{run}/{method}/b1_{b1}/final_metrics.provenance.json",
     log:
         "logs/{run}/{method}_b1_{b1}_final_metrics.log",
-    conda:
-        "../../envs/alphabridge.yaml"
-    threads: 1
+    benchmark:
+        "benchmarks/{run}/{method}_b1_{b1}_final_metrics.tsv"
     params:
-        cfg=lambda w: metrics_json(w.method, w.run),
-    shell:
-        "python -m alphabridge gaussians-metrics --config-json {params.cfg:q} --method {wildcards.method} --beta1 {wildcards.b1}"
-        " --samples {input.samples} --out {output.csv} --final-only --threads {threads} 2>&1 | tee {log}"
+        cfg=lambda w: metrics_json(w.run, w.method),
+        final="--final-only",
 
 
 rule gaussians_table:
     input:
-        METRIC_CODE,
-        metrics=all_metrics() + generalisation_metrics(),
+        code=stage_code("gaussians_table"),
+        metrics=all_metrics() + all_metrics("generalisations"),
     output:
         csv=report(
             "results/tables/gaussians_final.csv",
@@ -168,7 +145,7 @@ rule gaussians_table:
 
 rule gaussians_fig4:
     input:
-        FIG_CODE,
+        code=stage_code("gaussians_fig4"),
         metrics=all_metrics(),
     output:
         pdf=report(
@@ -182,16 +159,16 @@ rule gaussians_fig4:
     conda:
         "../../envs/alphabridge.yaml"
     params:
-        cfg=lambda w: full_json(),
+        cfg=stage_json("gaussians_fig4", config),
     shell:
         "python -m alphabridge gaussians-fig4 --config-json {params.cfg:q} --metrics {input.metrics} --pdf {output.pdf}"
         " --png {output.png} 2>&1 | tee {log}"
 
 
-rule gaussians_fig4_generalisations:
+use rule gaussians_fig4 as gaussians_fig4_generalisations with:
     input:
-        FIG_CODE,
-        metrics=all_metrics() + generalisation_metrics(),
+        code=stage_code("gaussians_fig4"),
+        metrics=all_metrics() + all_metrics("generalisations"),
     output:
         pdf=report(
             "results/figures/fig4_generalisations.pdf",
@@ -201,18 +178,11 @@ rule gaussians_fig4_generalisations:
         png="results/figures/fig4_generalisations.png",
     log:
         "logs/gaussians/fig4_generalisations.log",
-    conda:
-        "../../envs/alphabridge.yaml"
-    params:
-        cfg=lambda w: full_json(),
-    shell:
-        "python -m alphabridge gaussians-fig4 --config-json {params.cfg:q} --metrics {input.metrics} --pdf {output.pdf}"
-        " --png {output.png} 2>&1 | tee {log}"
 
 
 rule gaussians_fig3:
     input:
-        FIG_CODE,
+        code=stage_code("gaussians_fig3"),
         samples=expand(
             f"{GDIR}/{{m}}/b1_{G['fig3']['beta1']}/samples.npz", m=G["methods"]
         ),
@@ -229,7 +199,7 @@ rule gaussians_fig3:
         "../../envs/alphabridge.yaml"
     params:
         beta1=G["fig3"]["beta1"],
-        cfg=lambda w: full_json(),
+        cfg=stage_json("gaussians_fig3", config),
         methods=" ".join(G["methods"]),
     shell:
         "python -m alphabridge gaussians-fig3 --config-json {params.cfg:q} --methods {params.methods} --samples {input.samples}"
@@ -238,7 +208,7 @@ rule gaussians_fig3:
 
 rule gaussians_fig1_data:
     input:
-        TRAIN_CODE,
+        code=stage_code("gaussians_fig1_data"),
         step1=f"{GDIR}/alpha_bridge/b1_{G['fig1']['beta1']}/step1.pt",
     output:
         f"{GDIR}/fig1/b1_{G['fig1']['beta1']}/demo.npz",
@@ -250,7 +220,7 @@ rule gaussians_fig1_data:
     resources:
         gpu=GPU_SMALL,
     params:
-        cfg=lambda w: fig1_json(),
+        cfg=stage_json("gaussians_fig1_data", config),
     shell:
         "python -m alphabridge gaussians-fig1-data --config-json {params.cfg:q} --step1 {input.step1} --out {output}"
         " --threads {threads} 2>&1 | tee {log}"
@@ -258,7 +228,7 @@ rule gaussians_fig1_data:
 
 rule gaussians_fig1:
     input:
-        FIG_CODE,
+        code=stage_code("gaussians_fig1"),
         demo=rules.gaussians_fig1_data.output[0],
     output:
         pdf=report(
@@ -272,7 +242,7 @@ rule gaussians_fig1:
     conda:
         "../../envs/alphabridge.yaml"
     params:
-        cfg=lambda w: full_json(),
+        cfg=stage_json("gaussians_fig1", config),
     shell:
         "python -m alphabridge gaussians-fig1 --config-json {params.cfg:q} --demo {input.demo} --pdf {output.pdf} --png {output.png}"
         " 2>&1 | tee {log}"

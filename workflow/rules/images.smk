@@ -1,5 +1,6 @@
-# Image experiments (sections 5.2-5.3): datasets, alpha-Bridge Steps I-III and the DCGAN baseline,
-# through the same training code as 25-Gaussians (the model and data come from config).
+# Image experiments (sections 5.2-5.3): datasets, alpha-Bridge Steps I-III and the DCGAN baseline
+# through the same training code as 25-Gaussians (the model and data come from config; the Step
+# rules derive from image_step1) and the data of Figs 1, 5, 6 (scoring: image_metrics.smk).
 
 
 wildcard_constraints:
@@ -13,7 +14,7 @@ localrules:
 
 rule image_dataset:
     input:
-        pkg("data/images.py", "cli_images.py"),
+        code=stage_code("image_data"),
     output:
         "resources/datasets/{dataset}.npz",
     log:
@@ -21,7 +22,7 @@ rule image_dataset:
     conda:
         "../../envs/alphabridge.yaml"
     params:
-        cfg=lambda w: image_data_json(w.dataset),
+        cfg=lambda w: stage_json("image_data", config, dataset=w.dataset),
     shell:
         "python -m alphabridge image-data --config-json {params.cfg:q} --dataset {wildcards.dataset} --out {output}"
         " 2>&1 | tee {log}"
@@ -29,7 +30,7 @@ rule image_dataset:
 
 rule image_step1:
     input:
-        IMAGE_TRAIN_CODE,
+        code=stage_code("image_train"),
         data="resources/datasets/{dataset}.npz",
     output:
         ckpt=f"{IDIR}/{{dataset}}/{{ab}}/step1.pt",
@@ -44,16 +45,16 @@ rule image_step1:
     resources:
         gpu=GPU_FULL,
     params:
-        cfg=lambda w: image_step_json(w.dataset, "I"),
-        resume=lambda w, output: f"{output.ckpt}.resume",
+        cfg=lambda w: image_train_json(w.dataset, w.ab, "I"),
+        args=lambda w, input, output: io_args(input, output, method=w.ab, step="I"),
     shell:
         "python -m alphabridge image-train --config-json {params.cfg:q} --dataset {wildcards.dataset} --data {input.data}"
-        " --method {wildcards.ab} --step I --out {output.ckpt} --resume {params.resume} --threads {threads} 2>&1 | tee {log}"
+        " {params.args} --threads {threads} 2>&1 | tee {log}"
 
 
-rule image_step2:
+use rule image_step1 as image_step2 with:
     input:
-        IMAGE_TRAIN_CODE,
+        code=stage_code("image_train"),
         data="resources/datasets/{dataset}.npz",
         prev=f"{IDIR}/{{dataset}}/{{ab}}/step1.pt",
     output:
@@ -62,24 +63,14 @@ rule image_step2:
         "logs/images/{dataset}_{ab}_step2.log",
     benchmark:
         "benchmarks/images/{dataset}_{ab}_step2.tsv"
-    priority: 10
-    conda:
-        "../../envs/alphabridge.yaml"
-    threads: 1
-    resources:
-        gpu=GPU_FULL,
     params:
-        cfg=lambda w: image_step_json(w.dataset, "II"),
-        resume=lambda w, output: f"{output.ckpt}.resume",
-    shell:
-        "python -m alphabridge image-train --config-json {params.cfg:q} --dataset {wildcards.dataset} --data {input.data}"
-        " --method {wildcards.ab} --step II --in {input.prev} --out {output.ckpt} --resume {params.resume}"
-        " --threads {threads} 2>&1 | tee {log}"
+        cfg=lambda w: image_train_json(w.dataset, w.ab, "II"),
+        args=lambda w, input, output: io_args(input, output, method=w.ab, step="II"),
 
 
-rule image_step3:
+use rule image_step1 as image_step3 with:
     input:
-        IMAGE_TRAIN_CODE,
+        code=stage_code("image_train"),
         data="resources/datasets/{dataset}.npz",
         prev=f"{IDIR}/{{dataset}}/{{ab}}/step2.pt",
     output:
@@ -89,25 +80,12 @@ rule image_step3:
         "logs/images/{dataset}_{ab}_step3.log",
     benchmark:
         "benchmarks/images/{dataset}_{ab}_step3.tsv"
-    priority: 10
-    conda:
-        "../../envs/alphabridge.yaml"
-    threads: 1
-    resources:
-        gpu=GPU_FULL,
     params:
-        cfg=lambda w: image_step_json(w.dataset, "III"),
-        resume=lambda w, output: f"{output.ckpt}.resume",
-    shell:
-        "python -m alphabridge image-train --config-json {params.cfg:q} --dataset {wildcards.dataset} --data {input.data}"
-        " --method {wildcards.ab} --step III --in {input.prev} --out {output.ckpt} --samples {output.samples}"
-        " --resume {params.resume} --threads {threads} 2>&1 | tee {log}"
+        cfg=lambda w: image_train_json(w.dataset, w.ab, "III"),
+        args=lambda w, input, output: io_args(input, output, method=w.ab, step="III"),
 
 
-rule image_dcgan:
-    input:
-        IMAGE_TRAIN_CODE,
-        data="resources/datasets/{dataset}.npz",
+use rule image_step1 as image_dcgan with:
     output:
         ckpt=f"{IDIR}/{{dataset}}/dcgan/model.pt",
         samples=f"{IDIR}/{{dataset}}/dcgan/samples.npz",
@@ -115,23 +93,15 @@ rule image_dcgan:
         "logs/images/{dataset}_dcgan.log",
     benchmark:
         "benchmarks/images/{dataset}_dcgan.tsv"
-    conda:
-        "../../envs/alphabridge.yaml"
-    threads: 1
-    resources:
-        gpu=GPU_FULL,
+    priority: 0
     params:
-        cfg=lambda w: image_step_json(w.dataset, "dcgan"),
-        resume=lambda w, output: f"{output.ckpt}.resume",
-    shell:
-        "python -m alphabridge image-train --config-json {params.cfg:q} --dataset {wildcards.dataset} --data {input.data}"
-        " --method dcgan --step - --out {output.ckpt} --samples {output.samples} --resume {params.resume}"
-        " --threads {threads} 2>&1 | tee {log}"
+        cfg=lambda w: image_train_json(w.dataset, "dcgan", "-"),
+        args=lambda w, input, output: io_args(input, output, method="dcgan", step="-"),
 
 
 rule image_fig1_data:
     input:
-        IMAGE_TRAIN_CODE,
+        code=stage_code("image_fig1_data"),
         data="resources/datasets/{dataset}.npz",
         step1=f"{IDIR}/{{dataset}}/alpha_bridge/step1.pt",
     output:
@@ -144,7 +114,7 @@ rule image_fig1_data:
     resources:
         gpu=GPU_FULL,
     params:
-        cfg=lambda w: image_step_json(w.dataset, "fig1"),
+        cfg=lambda w: stage_json("image_fig1_data", config, dataset=w.dataset),
     shell:
         "python -m alphabridge image-fig1-data --config-json {params.cfg:q} --dataset {wildcards.dataset} --data {input.data}"
         " --step1 {input.step1} --out {output} --threads {threads} 2>&1 | tee {log}"
@@ -152,8 +122,7 @@ rule image_fig1_data:
 
 rule image_fig6_data:
     input:
-        IMAGE_TRAIN_CODE,
-        pkg("experiments/image_figs.py"),
+        code=stage_code("image_fig6_data"),
         data="resources/datasets/{dataset}.npz",
         ckpt=f"{IDIR}/{{dataset}}/alpha_bridge/step3.pt",
     output:
@@ -166,7 +135,7 @@ rule image_fig6_data:
     resources:
         gpu=GPU_FULL,
     params:
-        cfg=lambda w: image_fig_json([w.dataset]),
+        cfg=lambda w: stage_json("image_fig6_data", config, dataset=w.dataset),
     shell:
         "python -m alphabridge image-fig6-data --config-json {params.cfg:q} --dataset {wildcards.dataset}"
         " --ckpt {input.ckpt} --data {input.data} --out {output} --threads {threads} 2>&1 | tee {log}"
@@ -174,14 +143,9 @@ rule image_fig6_data:
 
 rule image_fig1:
     input:
-        pkg(
-            "figures/gaussians.py",
-            "figures/images.py",
-            "experiments/gaussians_metrics.py",
-            "cli_images.py",
-        ),
+        code=stage_code("image_fig1"),
         gaussians=rules.gaussians_fig1_data.output[0],
-        images=expand(f"{IDIR}/{{d}}/fig1/demo.npz", d=figure_datasets()),
+        arrays=expand(f"{IDIR}/{{d}}/fig1/demo.npz", d=figure_datasets()),
     output:
         pdf=report(
             "results/figures/fig1.pdf", caption="../report/fig1.rst", category="Images"
@@ -192,22 +156,19 @@ rule image_fig1:
     conda:
         "../../envs/alphabridge.yaml"
     params:
-        cfg=lambda w: image_fig_json(figure_datasets()),
+        command="image-fig1",
+        cfg=figure_json("image_fig1"),
         datasets=" ".join(figure_datasets()),
+        arrays=lambda w, input: f"--gaussians-demo {input.gaussians} --image-demos {input.arrays}",
     shell:
-        "python -m alphabridge image-fig1 --config-json {params.cfg:q} --gaussians-demo {input.gaussians}"
-        " --datasets {params.datasets} --image-demos {input.images} --pdf {output.pdf} --png {output.png} 2>&1 | tee {log}"
+        "python -m alphabridge {params.command} --config-json {params.cfg:q} --datasets {params.datasets} {params.arrays}"
+        " --pdf {output.pdf} --png {output.png} 2>&1 | tee {log}"
 
 
-rule image_fig5:
+use rule image_fig1 as image_fig5 with:
     input:
-        pkg(
-            "figures/images.py",
-            "figures/gaussians.py",
-            "experiments/images.py",
-            "cli_images.py",
-        ),
-        samples=expand(f"{IDIR}/{{d}}/alpha_bridge/samples.npz", d=figure_datasets()),
+        code=stage_code("image_fig5"),
+        arrays=expand(f"{IDIR}/{{d}}/alpha_bridge/samples.npz", d=figure_datasets()),
     output:
         pdf=report(
             "results/figures/fig5.pdf", caption="../report/fig5.rst", category="Images"
@@ -215,20 +176,17 @@ rule image_fig5:
         png="results/figures/fig5.png",
     log:
         "logs/images/fig5.log",
-    conda:
-        "../../envs/alphabridge.yaml"
     params:
-        cfg=lambda w: image_fig_json(figure_datasets()),
+        command="image-fig5",
+        cfg=figure_json("image_fig5"),
         datasets=" ".join(figure_datasets()),
-    shell:
-        "python -m alphabridge image-fig5 --config-json {params.cfg:q} --datasets {params.datasets}"
-        " --samples {input.samples} --pdf {output.pdf} --png {output.png} 2>&1 | tee {log}"
+        arrays=lambda w, input: f"--samples {input.arrays}",
 
 
-rule image_fig6:
+use rule image_fig1 as image_fig6 with:
     input:
-        pkg("figures/images.py", "figures/gaussians.py", "cli_images.py"),
-        data=expand(f"{IDIR}/{{d}}/fig6/data.npz", d=figure_datasets()),
+        code=stage_code("image_fig6"),
+        arrays=expand(f"{IDIR}/{{d}}/fig6/data.npz", d=figure_datasets()),
     output:
         pdf=report(
             "results/figures/fig6.pdf", caption="../report/fig6.rst", category="Images"
@@ -236,123 +194,8 @@ rule image_fig6:
         png="results/figures/fig6.png",
     log:
         "logs/images/fig6.log",
-    conda:
-        "../../envs/alphabridge.yaml"
     params:
-        cfg=lambda w: image_fig_json(figure_datasets()),
+        command="image-fig6",
+        cfg=figure_json("image_fig6"),
         datasets=" ".join(figure_datasets()),
-    shell:
-        "python -m alphabridge image-fig6 --config-json {params.cfg:q} --datasets {params.datasets}"
-        " --data {input.data} --pdf {output.pdf} --png {output.png} 2>&1 | tee {log}"
-
-
-rule image_classifier:
-    input:
-        IMAGE_METRIC_CODE,
-        data="resources/datasets/{dataset}.npz",
-    output:
-        net="resources/classifiers/{dataset}.pt",
-        report=f"{IDIR}/{{dataset}}/classifier.json",
-    log:
-        "logs/images/{dataset}_classifier.log",
-    conda:
-        "../../envs/alphabridge.yaml"
-    threads: 1
-    resources:
-        gpu=GPU_FULL,
-    params:
-        cfg=cfg_json("device", "precision", "images"),
-    shell:
-        "python -m alphabridge image-classifier --config-json {params.cfg:q} --data {input.data} --out {output.net}"
-        " --report {output.report} --threads {threads} 2>&1 | tee {log}"
-
-
-rule image_ref_stats:
-    input:
-        unpack(feature_net_inputs),
-        IMAGE_METRIC_CODE,
-        data="resources/datasets/{dataset}.npz",
-    output:
-        "resources/fid_stats/{dataset}_{net}.npz",
-    log:
-        "logs/images/{dataset}_{net}_ref_stats.log",
-    conda:
-        "../../envs/alphabridge.yaml"
-    threads: 1
-    resources:
-        gpu=GPU_FULL,
-    params:
-        cfg=lambda w: image_metric_json(w.dataset),
-        net=lambda w, input: net_args(w, input),
-    shell:
-        "python -m alphabridge image-ref-stats --config-json {params.cfg:q} {params.net} --data {input.data}"
-        " --out {output} --threads {threads} 2>&1 | tee {log}"
-
-
-rule image_metrics:
-    input:
-        unpack(feature_net_inputs),
-        IMAGE_METRIC_CODE,
-        samples=f"{IDIR}/{{dataset}}/{{method}}/samples.npz",
-        ref=ref_stats,
-    output:
-        f"{IDIR}/{{dataset}}/{{method}}/metrics.csv",
-    log:
-        "logs/images/{dataset}_{method}_metrics.log",
-    conda:
-        "../../envs/alphabridge.yaml"
-    threads: 1
-    resources:
-        gpu=GPU_FULL,
-    params:
-        cfg=lambda w: image_metric_json(w.dataset),
-        net=lambda w, input: net_args(w, input),
-    shell:
-        "python -m alphabridge image-metrics --config-json {params.cfg:q} {params.net} --dataset {wildcards.dataset}"
-        " --method {wildcards.method} --ref {input.ref} --samples {input.samples} --out {output} --threads {threads}"
-        " 2>&1 | tee {log}"
-
-
-rule image_final:
-    input:
-        unpack(feature_net_inputs),
-        IMAGE_METRIC_CODE,
-        ckpt=lambda w: f"{IDIR}/{w.dataset}/{w.method}/"
-        + ("step3.pt" if w.method in AB_METHODS else "model.pt"),
-        ref=ref_stats,
-    output:
-        f"{IDIR}/{{dataset}}/{{method}}/final.csv",
-    log:
-        "logs/images/{dataset}_{method}_final.log",
-    conda:
-        "../../envs/alphabridge.yaml"
-    threads: 1
-    resources:
-        gpu=GPU_FULL,
-    params:
-        cfg=lambda w: image_metric_json(w.dataset),
-        net=lambda w, input: net_args(w, input),
-    shell:
-        "python -m alphabridge image-final --config-json {params.cfg:q} {params.net} --dataset {wildcards.dataset}"
-        " --method {wildcards.method} --ref {input.ref} --ckpt {input.ckpt} --out {output} --threads {threads}"
-        " 2>&1 | tee {log}"
-
-
-rule image_table:
-    input:
-        pkg("cli_images.py"),
-        finals=lambda w: expand(
-            f"{IDIR}/{w.dataset}/{{m}}/final.csv",
-            m=["alpha_bridge", "dcgan"] + IMG["runs"][w.dataset]["generalisations"],
-        ),
-    output:
-        "results/tables/{dataset}.csv",
-    log:
-        "logs/images/{dataset}_table.log",
-    conda:
-        "../../envs/alphabridge.yaml"
-    params:
-        cfg=lambda w: image_metric_json(w.dataset),
-    shell:
-        "python -m alphabridge image-table --config-json {params.cfg:q} --finals {input.finals} --out {output}"
-        " 2>&1 | tee {log}"
+        arrays=lambda w, input: f"--data {input.arrays}",

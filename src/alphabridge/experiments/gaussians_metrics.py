@@ -2,29 +2,61 @@
 change to the metrics never retrains)."""
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import torch
 
+from alphabridge import methods
 from alphabridge.config import from_dict
 from alphabridge.data.gaussians import GaussiansData, make_splits
-from alphabridge.experiments.gaussians import step_and_alpha
 from alphabridge.metrics.gaussians import evaluate_samples
+from alphabridge.stages import Stage
+from alphabridge.train.schedule import step_and_alpha
 
 METRIC_COLUMNS = ["method", "beta1", "trial", "iteration", "step", "alpha", "inception_score", "kde_loglik",
                   "kde_bandwidth", "modes_covered", "hq_fraction"]
 SUMMARY = ["inception_score", "kde_loglik", "modes_covered", "hq_fraction"]
 
 
-def metrics_table(*, samples_npz: Path, cfg: dict, method: str, beta1_label: str, final_only: bool = False,
+PLAN_KEYS = ("step1_iters", "step2_iters", "step3_iters", "schedule")  # to label each iteration's Step and alpha
+
+
+@dataclasses.dataclass(frozen=True)
+class MetricsSpec:
+    raw: dict  # the slice (recorded in the provenance sidecar)
+    data: GaussiansData
+    bandwidths: tuple[float, ...]
+    hq_std: float
+    plan: dict | None  # alpha-Bridge's Step lengths and schedule; None for a one-run method
+
+
+def metrics_keys(*, method: str, **_) -> list[str]:
+    """The evaluation protocol, and for the Step-wise methods the Step lengths and schedule."""
+    plan = [f"gaussians.alpha_bridge.{k}" for k in PLAN_KEYS] if methods.get(method).steps else []
+    return ["gaussians.data", "gaussians.eval", *plan]
+
+
+def _metrics_spec(raw: dict, *, method: str, **_) -> MetricsSpec:
+    g = raw["gaussians"]
+    return MetricsSpec(raw=raw, data=from_dict(GaussiansData, g["data"]), bandwidths=tuple(g["eval"]["bandwidths"]),
+                       hq_std=g["eval"]["hq_std"], plan=g.get("alpha_bridge"))
+
+
+STAGES = (
+    Stage("gaussians_metrics", __name__, keys=metrics_keys, parse=_metrics_spec),
+    Stage("gaussians_table", __name__),
+)
+
+
+def metrics_table(*, samples_npz: Path, spec: MetricsSpec, method: str, beta1_label: str, final_only: bool = False,
                   device="cpu") -> pd.DataFrame:
     """Every metric for every trial at every saved iteration (computed from samples only); with
     final_only, at the last iteration only (what the ablation tables need, ~40x cheaper)."""
-    g = cfg["gaussians"]
-    data = make_splits(from_dict(GaussiansData, g["data"]))
-    means, std = data["means"].to(device), g["data"]["std"]
+    data = make_splits(spec.data)
+    means, std = data["means"].to(device), spec.data.std
     val, test = data["val"].to(device), data["test"].to(device)
     rows = []
     with np.load(samples_npz) as npz:
@@ -32,11 +64,11 @@ def metrics_table(*, samples_npz: Path, cfg: dict, method: str, beta1_label: str
         keys = keys[-1:] if final_only else keys
         for key in keys:
             it = int(key[2:])
-            step, alpha = step_and_alpha(it, g, method=method)
+            step, alpha = step_and_alpha(it, spec.plan)
             x_all = torch.from_numpy(npz[key]).to(device)
             for trial in range(x_all.shape[0]):
                 m = evaluate_samples(x_all[trial], means=means, std=std, val=val, test=test,
-                                     bandwidths=g["eval"]["bandwidths"], n_std=g["eval"]["hq_std"])
+                                     bandwidths=list(spec.bandwidths), n_std=spec.hq_std)
                 rows.append({"method": method, "beta1": beta1_label, "trial": trial, "iteration": it,
                              "step": step, "alpha": alpha, **m})
     return pd.DataFrame(rows, columns=METRIC_COLUMNS)
@@ -56,15 +88,15 @@ def final_table(tables: list[pd.DataFrame]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def mode_scorer(g: dict):
+def mode_scorer(data: GaussiansData, *, hq_std: float):
     """x [n, 2] -> 'k modes, HQ f' for the Fig. 1 panel titles."""
     from alphabridge.data.gaussians import grid_means
     from alphabridge.metrics.gaussians import mode_coverage
 
-    means = grid_means(g["data"]["grid"])
+    means = grid_means(list(data.grid))
 
     def score(x: np.ndarray) -> str:
-        modes, hq = mode_coverage(torch.from_numpy(x), means=means, std=g["data"]["std"], n_std=g["eval"]["hq_std"])
+        modes, hq = mode_coverage(torch.from_numpy(x), means=means, std=data.std, n_std=hq_std)
         return f"{modes} modes, HQ {hq:.2f}"
 
     return score

@@ -3,6 +3,7 @@ FID and IS along training from the saved samples, and final FID / IS from a trai
 The feature net is `eval.feature_net`: `classifier` (no download) or `inception` (pytorch-fid's)."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -11,20 +12,53 @@ import torch
 
 from alphabridge.data.images import load_prepared, to_unit_range
 from alphabridge import device as dev
-from alphabridge.experiments.gaussians import step_and_alpha
+from alphabridge import methods
 from alphabridge.experiments.images import image_shape, image_train_config
+from alphabridge.io import atomic_path
 from alphabridge.metrics import inception as inc
 from alphabridge.metrics.classifier import (ClassifierArch, evaluate_accuracy, load_classifier, save_classifier,
                                             train_classifier)
+from alphabridge.stages import RUNTIME, Stage
 from alphabridge.train.loop import generate
+from alphabridge.train.schedule import step_and_alpha
 from alphabridge.train.state import init_state, restore_checkpoint
 
 METRIC_COLUMNS = ["method", "dataset", "iteration", "step", "alpha", "fid", "inception_score", "feature_net"]
 IS_SPLITS = 10  # the standard split protocol of Salimans et al. (2016)
 
 
-def fit_classifier(*, images_npz: Path, ccfg: dict, out: Path, device="cpu") -> dict:
-    """Train the domain classifier on the train split; its test accuracy goes in its header."""
+def _scored_keys(*, dataset, **_) -> list[str]:
+    """Scoring samples reads the feature net's settings and the run's whole section (the final
+    scores rebuild its model; the metrics label each iteration's Step from its alpha_bridge keys)."""
+    return [*RUNTIME, "images.inception", f"images.runs.{dataset}"]
+
+
+STAGES = (
+    Stage("image_classifier", __name__, keys=lambda **_: [*RUNTIME, "images.classifier"]),
+    Stage("image_ref_stats", __name__, keys=lambda **_: [*RUNTIME, "images.inception"]),
+    Stage("image_metrics", __name__, keys=_scored_keys),
+    Stage("image_final", __name__, keys=_scored_keys),
+    Stage("image_table", __name__),
+)
+TABLE_COLUMNS = ["method", "inception_score", "fid", "n_samples"]  # the paper's CIFAR10 table
+
+
+def device_of(cfg: dict):
+    """The job's device, resolved (and logged) once from the slice's device and precision."""
+    return dev.setup(cfg)[0]
+
+
+def scorer(cfg: dict, *, kind: str, classifier: Path | None):
+    """(feature net on the job's device, the device, the feature batch size) of a scoring job."""
+    device = device_of(cfg)
+    inception = cfg["images"]["inception"]
+    net = feature_net(kind=kind, classifier=classifier, hub_dir=inception["hub_dir"], device=device)
+    return net, device, inception["batch_size"]
+
+
+def fit_classifier(*, images_npz: Path, ccfg: dict, out: Path, report: Path | None = None, device="cpu") -> dict:
+    """Train the domain classifier on the train split; its test accuracy goes in its header (and,
+    as JSON, to `report`)."""
     data = load_prepared(images_npz)
     if data["train_images"].shape[1] != 1:
         raise ValueError("the domain classifier is for 1-channel digits / MNIST; use feature_net: inception")
@@ -34,10 +68,14 @@ def fit_classifier(*, images_npz: Path, ccfg: dict, out: Path, device="cpu") -> 
     acc = evaluate_accuracy(net, to_unit_range(data["test_images"]), data["test_labels"], device=device)
     header = {"test_accuracy": acc, "n_train": len(data["train_images"]), "n_test": len(data["test_images"])}
     save_classifier(net, out, header=header)
+    if report is not None:
+        with atomic_path(report, suffix=".json") as tmp:
+            Path(tmp).write_text(json.dumps(header, indent=1))
     return header
 
 
 def feature_net(*, kind: str, classifier: Path | None, hub_dir: str, device):
+    """The feature net of FID / IS: the domain classifier's file, or pytorch-fid's Inception."""
     if kind == "classifier":
         if classifier is None:
             raise ValueError("feature_net 'classifier' needs the trained classifier file")
@@ -93,7 +131,7 @@ def metrics_along_training(*, samples_npz: Path, section: dict, dataset: str, me
         for key in sorted(npz.files, key=lambda k: int(k[2:])):
             it = int(key[2:])
             fid, is_ = score(_images(npz[key][0], shape), net=net, ref=ref, batch_size=batch_size, device=device)
-            step, alpha = step_and_alpha(it, section, method=method)
+            step, alpha = step_and_alpha(it, section["alpha_bridge"] if methods.get(method).steps else None)
             rows.append({"method": method, "dataset": dataset, "iteration": it, "step": step, "alpha": alpha,
                          "fid": fid, "inception_score": is_, "feature_net": section["eval"]["feature_net"]})
     return pd.DataFrame(rows, columns=METRIC_COLUMNS)
@@ -113,3 +151,11 @@ def final_scores(*, cfg: dict, dataset: str, method: str, ckpt: Path, n_samples:
     fid, is_ = score(_images(x, (c, h, w)), net=net, ref=load_reference(ref_stats, device=device),
                      batch_size=batch_size, device=device)
     return {"method": method, "inception_score": is_, "fid": fid, "n_samples": n_samples}
+
+
+def final_table_row(*, cfg: dict, dataset: str, method: str, ckpt: Path, net, ref_stats: Path, batch_size: int,
+                    device) -> pd.DataFrame:
+    """final_scores of the run's eval.final_samples images, as a one-row table."""
+    n = cfg["images"]["runs"][dataset]["eval"]["final_samples"]
+    return pd.DataFrame([final_scores(cfg=cfg, dataset=dataset, method=method, ckpt=ckpt, n_samples=n, net=net,
+                                      ref_stats=ref_stats, batch_size=batch_size, device=device)])

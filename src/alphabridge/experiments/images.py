@@ -8,23 +8,42 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from alphabridge.config import from_dict
-from alphabridge.data.images import ImageDataConfig, load_prepared
-from alphabridge.experiments.gaussians import forgetting_runs, run_training, segment, train_config
+from alphabridge import methods
+from alphabridge.data.images import image_shape, load_prepared
+from alphabridge.experiments.gaussians import forgetting_spec, run_spec, train_config, training_keys
 from alphabridge.models.batched import MLPConfig
 from alphabridge.models.conv import ConvConfig
+from alphabridge.stages import Stage
+from alphabridge.train.run import ForgettingSpec, RunSpec, forgetting_runs, run_training
 
-IMAGE_METHODS = ("alpha_bridge", "alpha_bridge_marginals", "alpha_bridge_joint", "dcgan")
+IMAGE_METHODS = methods.of("images")
+# what every image training job reads of its runs.<dataset> section
+SHARED = ("data", "trials", "seed", "beta1", "save_every", "model", "optim", "eval.every", "eval.n_samples")
 
 
-def data_config(section: dict) -> ImageDataConfig:
-    return from_dict(ImageDataConfig, section["data"])
+def _section(raw: dict) -> dict:
+    (section,) = raw["images"]["runs"].values()
+    return section
 
 
-def image_shape(section: dict) -> tuple[int, int, int]:
-    d = section["data"]
-    channels = 3 if d["name"] in ("cifar10", "celeba") else 1
-    return channels, d["image_size"], d["image_size"]
+def _train_spec(raw: dict, *, method: str, step: str, **_) -> RunSpec:
+    s = _section(raw)
+    if method not in IMAGE_METHODS:
+        raise ValueError(f"image method {method!r}: expected one of {IMAGE_METHODS}")
+    return run_spec(raw, s, method=method, beta1=s["beta1"], step=step, model=model_config(s), sample_uint8=True)
+
+
+STAGES = (
+    Stage("image_train", __name__,
+          keys=lambda *, dataset, method, step, **_: training_keys(f"images.runs.{dataset}", method=method, step=step,
+                                                                    shared=SHARED),
+          parse=_train_spec),
+    Stage("image_fig1_data", __name__,
+          keys=lambda *, dataset, **_: training_keys(f"images.runs.{dataset}", method="alpha_bridge", step="fig1",
+                                                     shared=SHARED),
+          parse=lambda raw, **_: forgetting_spec(raw, _section(raw), model=model_config(_section(raw)),
+                                                 sample_uint8=True)),
+)
 
 
 def model_config(section: dict):
@@ -51,35 +70,18 @@ def image_train_config(section: dict, *, method: str):
                         sample_uint8=True)
 
 
-def image_train_step(*, cfg: dict, dataset: str, dataset_npz: Path, method: str, step: str, in_ckpt: Path | None,
-                     out_ckpt: Path, samples_out: Path | None, resume_path: Path | None, progress: bool = True):
-    section = cfg["images"]["runs"][dataset]
-    c, h, w = image_shape(section)
-    run_training(cfg=cfg, method=method, beta1=section["beta1"], step=step,
-                 tcfg=image_train_config(section, method=method),
-                 seg=segment(section, gamma=cfg.get("gamma"), method=method, step=step),
-                 train=_train_images(dataset_npz), x_dim=c * h * w, in_ckpt=in_ckpt, out_ckpt=out_ckpt,
-                 samples_out=samples_out, resume_path=resume_path, progress=progress)
+def _x_dim(raw: dict) -> int:
+    c, h, w = image_shape(_section(raw))
+    return c * h * w
 
 
-def image_forgetting_demo(*, cfg: dict, dataset: str, dataset_npz: Path, step1_ckpt: Path, out_npz: Path) -> None:
+def image_train_step(*, spec: RunSpec, dataset_npz: Path, in_ckpt: Path | None, out_ckpt: Path,
+                     samples_out: Path | None, resume_path: Path | None, progress: bool = True) -> None:
+    run_training(spec=spec, train=_train_images(dataset_npz), x_dim=_x_dim(spec.raw), in_ckpt=in_ckpt,
+                 out_ckpt=out_ckpt, samples_out=samples_out, resume_path=resume_path, progress=progress)
+
+
+def image_forgetting_demo(*, spec: ForgettingSpec, dataset_npz: Path, step1_ckpt: Path, out_npz: Path) -> None:
     """Fig. 1 on images: plain reverse-KL fine-tuning vs alpha-Bridge from the same Step I model."""
-    section = cfg["images"]["runs"][dataset]
-    c, h, w = image_shape(section)
-    forgetting_runs(cfg=cfg, g=section, tcfg=image_train_config(section, method="alpha_bridge"),
-                    train=_train_images(dataset_npz), x_dim=c * h * w, step1_ckpt=step1_ckpt, out_npz=out_npz)
-
-
-def fig5_columns(section: dict, *, saved: list[str]) -> list[tuple[str, str]]:
-    """Fig. 5's columns: end of Step I, 1/4, 1/2, 3/4 and end of Step II, end of Step III; each the
-    saved iteration nearest to it. Returns (title, npz key)."""
-    ab = section["alpha_bridge"]
-    n1, n2, n3 = ab["step1_iters"], ab["step2_iters"], ab["step3_iters"]
-    targets = [("end of Step I", n1)] + [(f"Step II, {q:.0%}", n1 + round(q * n2)) for q in (0.25, 0.5, 0.75)] + [
-        ("end of Step II", n1 + n2), ("end of Step III", n1 + n2 + n3)]
-    its = sorted(int(k[2:]) for k in saved)
-    out = []
-    for title, t in targets:
-        it = min(its, key=lambda i: abs(i - t))
-        out.append((f"{title}\n(it {it})", f"it{it}"))
-    return out
+    forgetting_runs(spec=spec, train=_train_images(dataset_npz), x_dim=_x_dim(spec.raw),
+                    step1_ckpt=step1_ckpt, out_npz=out_npz)

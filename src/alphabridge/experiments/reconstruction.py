@@ -9,8 +9,29 @@ import numpy as np
 import pandas as pd
 import torch
 
+from alphabridge.config import from_dict
+from alphabridge.stages import Stage
 from alphabridge.train.checkpoint import load_checkpoint
 from alphabridge.train.state import init_state, restore_state
+
+
+STAGES = (
+    Stage("gaussians_reconstruction", __name__, keys=lambda **_: ["gaussians.data"]),
+    Stage("image_reconstruction", __name__),
+)
+
+
+def heldout_data(*, cfg: dict, images: Path | None) -> tuple[str, torch.Tensor]:
+    """(experiment, held-out x): an image npz's test images scaled to [-1, 1], as the models see
+    them, or else the 25-Gaussians test draw of the slice's gaussians.data."""
+    if images is not None:
+        from alphabridge.data.images import load_prepared
+
+        imgs = load_prepared(images)["test_images"]
+        return images.stem, torch.from_numpy(imgs.reshape(len(imgs), -1).astype(np.float32) / 127.5 - 1)
+    from alphabridge.data.gaussians import GaussiansData, make_splits
+
+    return "gaussians", make_splits(from_dict(GaussiansData, cfg["gaussians"]["data"]))["test"]
 
 
 def reconstruction_errors(*, gen, enc, x: torch.Tensor, z: torch.Tensor) -> tuple[np.ndarray, np.ndarray]:

@@ -9,8 +9,12 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from alphabridge import methods as reg  # noqa: E402
 from alphabridge.experiments.ablations import robustness_summary  # noqa: E402
-from alphabridge.figures.gaussians import COLORS, LABELS  # noqa: E402
+from alphabridge.stages import Stage  # noqa: E402
+
+STAGES = (Stage("ablation_figure", __name__, keys=lambda **_: ["ablations.success_modes"]),)
+ROBUSTNESS_SWEEP = "robustness"  # the beta1 x lr sweep: its figure adds the fraction-of-settings panel
 
 
 def _label(row, *, several_b1: bool, show_lr: bool) -> str:
@@ -22,7 +26,8 @@ def _label(row, *, several_b1: bool, show_lr: bool) -> str:
     return "\n".join(parts)
 
 
-def plot_sweep(table: pd.DataFrame, *, sweep: str, success_modes: int, robustness: bool = False):
+def plot_sweep(table: pd.DataFrame, *, sweep: str, success_modes: int, robustness: bool | None = None):
+    robustness = sweep == ROBUSTNESS_SWEEP if robustness is None else robustness
     several_b1 = table.beta1.nunique() > 1
     table = table.assign(label=[_label(r, several_b1=several_b1, show_lr=robustness) for r in table.itertuples()])
     labels = list(dict.fromkeys(table.label))  # config order
@@ -40,7 +45,7 @@ def plot_sweep(table: pd.DataFrame, *, sweep: str, success_modes: int, robustnes
             mean = sub[f"{col}_mean"].to_numpy(float)
             err = sub[f"{col}_std"].to_numpy(float) if f"{col}_std" in sub else None
             ax.errorbar(x + (k - (len(methods) - 1) / 2) * width, mean, yerr=err, fmt="o", ms=3.5, capsize=2,
-                        color=COLORS.get(m), label=LABELS.get(m, m))
+                        color=reg.color(m), label=reg.label(m))
         if col == "modes":
             ax.axhline(success_modes, color="grey", lw=0.7, ls=":")
             ax.set_ylim(0, 25.9)
@@ -54,10 +59,10 @@ def plot_sweep(table: pd.DataFrame, *, sweep: str, success_modes: int, robustnes
         s = robustness_summary(table, success_modes=success_modes)
         ax = axes[0, -1]
         xs = np.arange(len(s))
-        ax.bar(xs - 0.2, s.settings_success, width=0.4, color=[COLORS.get(m) for m in s.method], label="settings (mean)")
-        ax.bar(xs + 0.2, s.trials_success, width=0.4, color=[COLORS.get(m) for m in s.method], alpha=0.45,
+        ax.bar(xs - 0.2, s.settings_success, width=0.4, color=[reg.color(m) for m in s.method], label="settings (mean)")
+        ax.bar(xs + 0.2, s.trials_success, width=0.4, color=[reg.color(m) for m in s.method], alpha=0.45,
                label="single trials")
-        ax.set_xticks(xs, [LABELS.get(m, m) for m in s.method], fontsize=7)
+        ax.set_xticks(xs, [reg.label(m) for m in s.method], fontsize=7)
         ax.set_ylim(0, 1)
         ax.set_title(f"fraction ending with ≥ {success_modes} modes", fontsize=8)
         ax.legend(fontsize=6.5)

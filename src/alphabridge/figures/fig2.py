@@ -7,6 +7,11 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from alphabridge.experiments.fig2 import KEYS, exact_variances, fig2_spec  # noqa: E402
+from alphabridge.stages import Stage  # noqa: E402
+
+STAGES = (Stage("fig2_plot", __name__, keys=lambda **_: KEYS, parse=fig2_spec),)
+
 STYLE = {"F": ("tab:blue", "o"), "R": ("tab:orange", "s"), "combined": ("tab:green", "^")}
 LABEL = {"F": r"$\nabla D^F_\alpha$ (10)", "R": r"$\nabla D^R_\alpha$ (11)", "combined": "combined (12)"}
 
@@ -33,3 +38,12 @@ def plot_fig2(table: pd.DataFrame, *, exact: pd.DataFrame | None = None, title: 
         fig.suptitle(title, y=-0.02, fontsize=8)
     fig.tight_layout()
     return fig
+
+
+def fig2(spec, table: pd.DataFrame):
+    """Fig. 2 with its caption line (the setting, the trials, gamma) and the exact variances."""
+    fig2cfg, gamma = spec
+    title = (f"p = N({fig2cfg.mu}, {fig2cfg.sigma}²), q = N(0, 1); {int(table.n_trials.iloc[0])} one-sample trials "
+             f"per α; γ: {gamma.kind}" + (f" (c={gamma.c}, d={gamma.d})" if gamma.kind == "sigmoid" else "")
+             + "; dotted: exact variance")
+    return plot_fig2(table, exact=exact_variances(fig2=fig2cfg, gamma=gamma), title=title)

@@ -8,7 +8,25 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+from alphabridge.data.images import image_shape  # noqa: E402
+from alphabridge.figures import gaussians as gfig  # noqa: E402
 from alphabridge.figures.gaussians import FIG1_ROWS, fig1_axes  # noqa: E402
+from alphabridge.stages import Stage  # noqa: E402
+
+_SHAPE = ("data.name", "data.image_size")
+
+
+def _run_keys(datasets, keys) -> list[str]:
+    return [f"images.runs.{d}.{k}" for d in datasets for k in keys]
+
+
+STAGES = (
+    Stage("image_fig1", __name__, keys=lambda *, datasets, **_: [
+        *gfig.FIG1_KEYS, *_run_keys(datasets, (*_SHAPE, "fig1.snapshots", "alpha_bridge.step1_iters"))]),
+    Stage("image_fig5", __name__, keys=lambda *, datasets, **_: _run_keys(datasets, (
+        *_SHAPE, "alpha_bridge.step1_iters", "alpha_bridge.step2_iters", "alpha_bridge.step3_iters"))),
+    Stage("image_fig6", __name__),
+)
 
 
 def image_grid(images: np.ndarray, *, shape, ncol: int) -> np.ndarray:
@@ -79,4 +97,46 @@ def plot_fig1_images(demo: dict[str, np.ndarray], *, shape, snapshots, start: in
     fig.suptitle(f"{name}: plain reverse-KL vs α-Bridge from the same ML model", fontsize=8)
     if own:
         fig.tight_layout()
+    return fig
+
+
+def fig5_columns(section: dict, *, saved: list[str]) -> list[tuple[str, str]]:
+    """Fig. 5's columns: end of Step I, 1/4, 1/2, 3/4 and end of Step II, end of Step III; each the
+    saved iteration nearest to it. Returns (title, npz key)."""
+    ab = section["alpha_bridge"]
+    n1, n2, n3 = ab["step1_iters"], ab["step2_iters"], ab["step3_iters"]
+    targets = [("end of Step I", n1)] + [(f"Step II, {q:.0%}", n1 + round(q * n2)) for q in (0.25, 0.5, 0.75)] + [
+        ("end of Step II", n1 + n2), ("end of Step III", n1 + n2 + n3)]
+    its = sorted(int(k[2:]) for k in saved)
+    out = []
+    for title, t in targets:
+        it = min(its, key=lambda i: abs(i - t))
+        out.append((f"{title}\n(it {it})", f"it{it}"))
+    return out
+
+
+def fig5(cfg: dict, samples: dict[str, dict]):
+    """Fig. 5 from the slice and {dataset: saved samples}: 64 images of trial 0 per column."""
+    rows = {}
+    for name, saved in samples.items():
+        s = cfg["images"]["runs"][name]
+        rows[name] = [(title, image_grid(saved[key][0][:64], shape=image_shape(s), ncol=8))
+                      for title, key in fig5_columns(s, saved=list(saved))]
+    return plot_fig5(rows)
+
+
+def fig1(cfg: dict, gaussians_demo: dict, demos: dict[str, dict]):
+    """Fig. 1: the 25-Gaussians demo on top, then one image demo per dataset."""
+    g = cfg["gaussians"]
+    runs = {name: cfg["images"]["runs"][name] for name in demos}
+    n = 1 + len(demos)
+    width = 1.7 * max([len(g["fig1"]["snapshots"])] + [len(s["fig1"]["snapshots"]) for s in runs.values()])
+    fig = plt.figure(figsize=(width, 3.6 * n))
+    subs = fig.subfigures(n, 1, squeeze=False)[:, 0]
+    gfig.fig1(cfg, gaussians_demo, fig=subs[0])
+    subs[0].suptitle("25-Gaussians", fontsize=8)
+    for sub, (name, demo) in zip(subs[1:], demos.items()):
+        s = runs[name]
+        plot_fig1_images(demo, shape=image_shape(s), snapshots=s["fig1"]["snapshots"],
+                         start=s["alpha_bridge"]["step1_iters"], name=name, fig=sub)
     return fig

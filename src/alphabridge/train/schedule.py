@@ -20,3 +20,16 @@ def alpha_at(i: int, n: int, *, kind: str = "linear") -> float:
     if kind == "fast_then_slow":  # leaves the ML end quickly, lingers near reverse KL
         return math.sqrt(u)
     raise ValueError(f"unknown alpha schedule {kind!r}; expected one of {SCHEDULES}")
+
+
+def step_and_alpha(iteration: int, plan: dict | None) -> tuple[str, float | None]:
+    """Which Step produced the samples saved after `iteration` updates, and the last alpha used.
+    `plan`: the alpha_bridge keys step1_iters, step2_iters, schedule (None: a one-run method)."""
+    if plan is None:
+        return "-", None
+    n1, n2 = plan["step1_iters"], plan["step2_iters"]
+    if iteration <= n1:
+        return "I", 0.0
+    if iteration <= n1 + n2:
+        return "II", alpha_at(iteration - n1 - 1, n2, kind=plan["schedule"])
+    return "III", 1.0

@@ -1,9 +1,14 @@
 # Section 3.3: the inference arm's reconstruction quality for alpha-Bridge and its generalisations
 # (the training rules are the alpha-Bridge Step rules with the method as the {ab} wildcard).
+
+
 rule gaussians_reconstruction:
     input:
-        RECON_CODE,
-        ckpts=lambda w: recon_ckpts(w.run, w.ab, w.b1),
+        code=stage_code("gaussians_reconstruction"),
+        ckpts=lambda w: [
+            shared(w.run, w.ab, w.b1, "I", "step1.pt"),
+            shared(w.run, w.ab, w.b1, "III", "step3.pt"),
+        ],
     output:
         "{run}/{ab}/b1_{b1}/reconstruction.csv",
     log:
@@ -12,17 +17,16 @@ rule gaussians_reconstruction:
         "../../envs/alphabridge.yaml"
     threads: 1
     params:
-        cfg=lambda w: _dump(
-            {"gaussians": {"data": run_config(w.run)["gaussians"]["data"]}}
-        ),
+        cfg=lambda w: stage_json("gaussians_reconstruction", run_config(w.run)),
+        images="",
     shell:
-        "python -m alphabridge reconstruction --config-json {params.cfg:q} --ckpt {input.ckpts} --out {output}"
-        " --threads {threads} 2>&1 | tee {log}"
+        "python -m alphabridge reconstruction --config-json {params.cfg:q} {params.images} --ckpt {input.ckpts}"
+        " --out {output} --threads {threads} 2>&1 | tee {log}"
 
 
-rule image_reconstruction:
+use rule gaussians_reconstruction as image_reconstruction with:
     input:
-        RECON_CODE,
+        code=stage_code("image_reconstruction"),
         data="resources/datasets/{dataset}.npz",
         ckpts=[
             f"{IDIR}/{{dataset}}/{{ab}}/step1.pt",
@@ -32,17 +36,13 @@ rule image_reconstruction:
         f"{IDIR}/{{dataset}}/{{ab}}/reconstruction.csv",
     log:
         "logs/images/{dataset}_{ab}_reconstruction.log",
-    conda:
-        "../../envs/alphabridge.yaml"
-    threads: 1
-    shell:
-        "python -m alphabridge reconstruction --config-json '{{}}' --images {input.data} --ckpt {input.ckpts}"
-        " --out {output} --threads {threads} 2>&1 | tee {log}"
+    params:
+        cfg="{}",
+        images=lambda w, input: f"--images {input.data}",
 
 
 rule reconstruction_table:
     input:
-        pkg("cli.py"),
         csv=reconstruction_inputs(),
     output:
         "results/tables/reconstruction.csv",

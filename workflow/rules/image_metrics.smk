@@ -1,0 +1,105 @@
+# Image metrics: the domain classifier (digits / MNIST), reference feature statistics of the real
+# test images, FID / IS along training and of the final models, and the per-dataset table.
+
+
+rule image_classifier:
+    input:
+        code=stage_code("image_classifier"),
+        data="resources/datasets/{dataset}.npz",
+    output:
+        net="resources/classifiers/{dataset}.pt",
+        report=f"{IDIR}/{{dataset}}/classifier.json",
+    log:
+        "logs/images/{dataset}_classifier.log",
+    conda:
+        "../../envs/alphabridge.yaml"
+    threads: 1
+    resources:
+        gpu=GPU_FULL,
+    params:
+        cfg=stage_json("image_classifier", config),
+    shell:
+        "python -m alphabridge image-classifier --config-json {params.cfg:q} --data {input.data} --out {output.net}"
+        " --report {output.report} --threads {threads} 2>&1 | tee {log}"
+
+
+rule image_ref_stats:
+    input:
+        unpack(feature_net_inputs),
+        code=stage_code("image_ref_stats"),
+        data="resources/datasets/{dataset}.npz",
+    output:
+        "resources/fid_stats/{dataset}_{net}.npz",
+    log:
+        "logs/images/{dataset}_{net}_ref_stats.log",
+    conda:
+        "../../envs/alphabridge.yaml"
+    threads: 1
+    resources:
+        gpu=GPU_FULL,
+    params:
+        cfg=stage_json("image_ref_stats", config),
+        args=lambda w, input: f"{net_args(w, input)} --data {input.data}",
+    shell:
+        "python -m alphabridge image-ref-stats --config-json {params.cfg:q} {params.args} --out {output}"
+        " --threads {threads} 2>&1 | tee {log}"
+
+
+rule image_metrics:
+    input:
+        unpack(feature_net_inputs),
+        code=stage_code("image_metrics"),
+        samples=f"{IDIR}/{{dataset}}/{{method}}/samples.npz",
+        ref=ref_stats,
+    output:
+        f"{IDIR}/{{dataset}}/{{method}}/metrics.csv",
+    log:
+        "logs/images/{dataset}_{method}_metrics.log",
+    conda:
+        "../../envs/alphabridge.yaml"
+    threads: 1
+    resources:
+        gpu=GPU_FULL,
+    params:
+        command="image-metrics",
+        cfg=lambda w: stage_json("image_metrics", config, dataset=w.dataset),
+        args=lambda w, input: f"{net_args(w, input)} --dataset {w.dataset} --method {w.method} --ref {input.ref}"
+        f" --samples {input.samples}",
+    shell:
+        "python -m alphabridge {params.command} --config-json {params.cfg:q} {params.args} --out {output}"
+        " --threads {threads} 2>&1 | tee {log}"
+
+
+use rule image_metrics as image_final with:
+    input:
+        unpack(feature_net_inputs),
+        code=stage_code("image_final"),
+        ckpt=lambda w: f"{IDIR}/{w.dataset}/{w.method}/"
+        + ("step3.pt" if methods.get(w.method).steps else "model.pt"),
+        ref=ref_stats,
+    output:
+        f"{IDIR}/{{dataset}}/{{method}}/final.csv",
+    log:
+        "logs/images/{dataset}_{method}_final.log",
+    params:
+        command="image-final",
+        cfg=lambda w: stage_json("image_final", config, dataset=w.dataset),
+        args=lambda w, input: f"{net_args(w, input)} --dataset {w.dataset} --method {w.method} --ref {input.ref}"
+        f" --ckpt {input.ckpt}",
+
+
+rule image_table:
+    input:
+        code=stage_code("image_table"),
+        finals=lambda w: expand(
+            f"{IDIR}/{w.dataset}/{{m}}/final.csv",
+            m=["alpha_bridge", "dcgan"] + IMG["runs"][w.dataset]["generalisations"],
+        ),
+    output:
+        "results/tables/{dataset}.csv",
+    log:
+        "logs/images/{dataset}_table.log",
+    conda:
+        "../../envs/alphabridge.yaml"
+    shell:
+        "python -m alphabridge image-table --finals {input.finals} --out {output} 2>&1 | tee {log}"
