@@ -14,8 +14,8 @@ import time
 
 import torch
 
-from alphabridge.models.batched import MLPConfig
 from alphabridge.train.loop import Segment, TrainConfig, eval_noise, init_state, run_segment
+from alphabridge import defaults
 
 
 def timed(cfg: TrainConfig, seg: Segment, train) -> float:
@@ -37,11 +37,11 @@ def main() -> None:
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     train = torch.randn(10_000, 2, generator=torch.Generator().manual_seed(0)) * 2
-    base = TrainConfig(trials=args.trials, batch_size=args.batch, eval_every=10**9, model=MLPConfig(hidden=args.hidden))
+    base = defaults.train_config(trials=args.trials, batch_size=args.batch, eval_every=10**9, model=defaults.mlp(hidden=args.hidden))
     print(f"threads={args.threads} trials={args.trials} iters={args.iters} hidden={args.hidden} batch={args.batch}")
     print(f"{'segment':<22}{'batched seed-it/s':>18}{'loop seed-it/s':>16}{'ratio':>8}")
-    for name, seg, d_reg in [("Step I (ML)", Segment(name="I", kind="ml", iters=args.iters), "none"),
-                             ("Step II (bridge)", Segment(name="II", kind="bridge", iters=args.iters), "none"),
+    for name, seg, d_reg in [("Step I (ML)", defaults.segment("I", iters=args.iters), "none"),
+                             ("Step II (bridge)", defaults.segment("II", iters=args.iters), "none"),
                              ("RKL-GP", Segment(name="-", kind="rkl", iters=args.iters, train_encoder=False), "gp"),
                              ("RKL-SN", Segment(name="-", kind="rkl", iters=args.iters, train_encoder=False), "sn")]:
         cfg = dataclasses.replace(base, d_reg=d_reg)

@@ -16,13 +16,13 @@ import torch
 
 from bench_batched import timed  # noqa: E402  (same folder)
 
-from alphabridge.models.batched import MLPConfig
-from alphabridge.train.loop import Segment, TrainConfig
+from alphabridge.train.loop import Segment
+from alphabridge import defaults
 
 KINDS = {  # name: (segment, discriminator regulariser)
-    "ml": (Segment(name="I", kind="ml", iters=1), "none"),
-    "bridge": (Segment(name="II", kind="bridge", iters=1), "none"),
-    "rkl_ab": (Segment(name="III", kind="rkl", iters=1), "none"),
+    "ml": (defaults.segment("I", iters=1), "none"),
+    "bridge": (defaults.segment("II", iters=1), "none"),
+    "rkl_ab": (defaults.segment("III", iters=1), "none"),
     "rkl_gp": (Segment(name="-", kind="rkl", iters=1, train_encoder=False), "gp"),
     "rkl_sn": (Segment(name="-", kind="rkl", iters=1, train_encoder=False), "sn"),
 }
@@ -40,7 +40,7 @@ def main() -> None:
     train = torch.randn(10_000, 2, generator=torch.Generator().manual_seed(0)) * 2
     sec = {}
     for w in args.widths:
-        base = TrainConfig(trials=args.trials, batch_size=args.batch, eval_every=10**9, model=MLPConfig(hidden=w))
+        base = defaults.train_config(trials=args.trials, batch_size=args.batch, eval_every=10**9, model=defaults.mlp(hidden=w))
         for name, (seg, d_reg) in KINDS.items():
             cfg = dataclasses.replace(base, d_reg=d_reg)
             sec[w, name] = timed(cfg, dataclasses.replace(seg, iters=args.iters), train) / args.iters

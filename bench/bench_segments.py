@@ -21,8 +21,8 @@ import time
 
 import torch
 
-from alphabridge.models.batched import MLPConfig
 from alphabridge.train.loop import Segment, TrainConfig, eval_noise, init_state, run_segment
+from alphabridge import defaults
 
 GAUSS = {  # name -> (segment kind, train_encoder, d_reg, aux)
     "step1_ml": ("ml", True, "none", "none"),
@@ -70,13 +70,21 @@ def timed(cfg: TrainConfig, seg: Segment, train: torch.Tensor, *, x_dim: int, de
     return (time.perf_counter() - t) / seg.iters, digest(state)
 
 
+def _segment(name: str, kind: str, iters: int, encoder: bool, **kw) -> Segment:
+    """A Step of the config (Steps I-III by kind) or, without the encoder, a one-run segment."""
+    if not encoder:
+        return Segment(name=name, kind=kind, iters=iters, train_encoder=False)
+    step = {"ml": "I", "bridge": "II", "rkl": "III"}[kind]
+    return defaults.segment(step, name=name, iters=iters, **kw)
+
+
 def cases(args):
     g_train = (torch.randn(10_000, 2, generator=torch.Generator().manual_seed(0)) * 2)
     for name, (kind, enc, d_reg, aux) in GAUSS.items():
         for t in args.trials:
-            cfg = TrainConfig(trials=t, batch_size=128, eval_every=10**9, save_every=10**9, model=MLPConfig(hidden=64),
-                              d_reg=d_reg, aux=aux)
-            yield name, t, cfg, Segment(name=name, kind=kind, iters=args.iters, train_encoder=enc), g_train, 2
+            cfg = defaults.train_config(trials=t, batch_size=128, eval_every=10**9, save_every=10**9,
+                                        model=defaults.mlp(hidden=64), d_reg=d_reg, aux=aux)
+            yield name, t, cfg, _segment(name, kind, args.iters, enc), g_train, 2
     if args.images:
         from alphabridge.models.conv import ConvConfig
 
@@ -84,10 +92,9 @@ def cases(args):
             c, h, w = shape
             train = torch.randint(0, 256, (2048, c * h * w), dtype=torch.uint8, generator=torch.Generator().manual_seed(1))
             for t in args.image_trials:
-                cfg = TrainConfig(trials=t, batch_size=64, lr=2e-4, eval_every=10**9, save_every=10**9,
-                                  model=ConvConfig(image_shape=shape, z_dim=zd, channels=64), sample_uint8=True)
-                yield name, t, cfg, Segment(name=name, kind=kind, iters=args.image_iters, train_encoder=enc, sigma=0.3), \
-                    train, c * h * w
+                cfg = defaults.train_config(trials=t, batch_size=64, lr=2e-4, eval_every=10**9, save_every=10**9,
+                                            model=ConvConfig(image_shape=shape, z_dim=zd, channels=64), sample_uint8=True)
+                yield name, t, cfg, _segment(name, kind, args.image_iters, enc, sigma=0.3), train, c * h * w
 
 
 def main() -> None:

@@ -11,6 +11,7 @@ import dataclasses
 from pathlib import Path
 
 import pandas as pd
+from alphabridge import defaults
 
 
 def rule_table(folder: Path) -> pd.DataFrame:
@@ -26,12 +27,14 @@ def op_profile(kind: str, d_reg: str, iters: int = 20) -> str:
     import torch
     from torch.profiler import profile
 
-    from alphabridge.models.batched import MLPConfig
-    from alphabridge.train.loop import Segment, TrainConfig, eval_noise, init_state, run_segment
+    from alphabridge.train.loop import Segment, eval_noise, init_state, run_segment
 
     torch.set_num_threads(1)
-    cfg = TrainConfig(trials=10, batch_size=128, eval_every=10**9, model=MLPConfig(hidden=64), d_reg=d_reg)
-    seg = Segment(name="x", kind=kind, iters=iters, train_encoder=d_reg == "none")
+    cfg = defaults.train_config(trials=10, batch_size=128, eval_every=10**9, model=defaults.mlp(hidden=64), d_reg=d_reg)
+    if d_reg == "none":  # alpha-Bridge's Steps, by kind
+        seg = defaults.segment({"ml": "I", "bridge": "II", "rkl": "III"}[kind], name="x", iters=iters)
+    else:
+        seg = Segment(name="x", kind=kind, iters=iters, train_encoder=False)
     state, train = init_state(cfg), torch.randn(10_000, 2)
     run_segment(state, seg=dataclasses.replace(seg, iters=3), cfg=cfg, train=train, eval_z=eval_noise(cfg), progress=False)
     with profile() as prof:

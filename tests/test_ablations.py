@@ -14,10 +14,10 @@ from alphabridge.experiments.ablations import COLUMNS, robustness_summary
 from alphabridge.experiments.gaussians import train_step
 from alphabridge.stages import spec_of
 from alphabridge.train.schedule import step_and_alpha
-from alphabridge.models.batched import MLPConfig
 from alphabridge.train import loop
 from alphabridge.train.checkpoint import load_checkpoint
-from alphabridge.train.loop import Segment, TrainConfig, eval_noise, init_state, run_segment
+from alphabridge.train.loop import eval_noise, init_state, run_segment
+from alphabridge import defaults
 from conftest import REPO, run_snakemake
 
 CFG = load_config_files([REPO / "config/config.yaml"])
@@ -129,8 +129,8 @@ def test_sweep_figure_tilts_labels_only_when_they_would_overlap(settings, tilted
 
 # --- what the update order and a zero-length Step II change, on a tiny model -------------------
 
-TINY = TrainConfig(trials=2, seed=5, batch_size=16, eval_every=5, n_eval=20, save_every=100,
-                   model=MLPConfig(hidden=8, depth=1))
+TINY = defaults.train_config(trials=2, seed=5, batch_size=16, eval_every=5, n_eval=20, save_every=100,
+                   model=defaults.mlp(hidden=8, depth=1))
 DATA = torch.randn(200, 2, generator=torch.Generator().manual_seed(1))
 
 
@@ -156,7 +156,7 @@ def _trace(order, monkeypatch, iters=1):
     monkeypatch.setattr(loop.obj, "alpha_bridge_generator_loss",
                         lambda *a, **k: (events.append(f"G loss sees G{version['g']}"), real_bridge(*a, **k))[1])
     before = {k: copy.deepcopy(getattr(state, k).state_dict()) for k in ("gen", "enc", "disc")}
-    run_segment(state, seg=Segment(name="II", kind="bridge", iters=iters, update_order=order), cfg=TINY, train=DATA,
+    run_segment(state, seg=defaults.segment("II", iters=iters, update_order=order), cfg=TINY, train=DATA,
                 eval_z=eval_noise(TINY), progress=False)
     moved = {k: any(not torch.equal(v, getattr(state, k).state_dict()[n]) for n, v in before[k].items())
              for k in before}

@@ -9,8 +9,9 @@ import torch
 
 from alphabridge import device as dev
 from alphabridge.train.draws import Draws
-from alphabridge.train.loop import LossWatch, Segment, run_segment, train_iteration
+from alphabridge.train.loop import LossWatch, run_segment, train_iteration
 from alphabridge.train.state import eval_noise, init_state, restore_state, state_payload
+from alphabridge import defaults
 from conftest import crash_discriminator_at
 from test_device import KINDS, MLP, _train, _x_dim
 
@@ -57,7 +58,7 @@ def test_cuda_training_follows_the_cpu_run(kind):
 
 
 def test_checkpoints_cross_devices_both_ways():
-    seg = Segment(name="II", kind="bridge", iters=6)
+    seg = defaults.segment("II", iters=6)
     gpu = run_segment(init_state(MLP, device=CUDA), seg=seg, cfg=MLP, train=_train(MLP).to(CUDA),
                       eval_z=eval_noise(MLP, device=CUDA), progress=False)
     on_cpu = restore_state(init_state(MLP), state_payload(gpu), source="cuda payload")
@@ -71,7 +72,7 @@ def test_checkpoints_cross_devices_both_ways():
 
 def test_trial_k_of_a_batched_cuda_run_equals_a_one_trial_run():
     cfg = dataclasses.replace(MLP, trials=3, eval_every=5)
-    seg = Segment(name="II", kind="bridge", iters=10)
+    seg = defaults.segment("II", iters=10)
     many = run_segment(init_state(cfg, device=CUDA), seg=seg, cfg=cfg, train=_train(cfg).to(CUDA),
                        eval_z=eval_noise(cfg, device=CUDA), progress=False)
     one_cfg = dataclasses.replace(cfg, trials=1, seed=cfg.seed + 2)
@@ -83,7 +84,7 @@ def test_trial_k_of_a_batched_cuda_run_equals_a_one_trial_run():
 def test_resume_on_cuda_is_exact(tmp_path, monkeypatch):
     dev.apply_precision(dev.Precision(tf32=False, deterministic=True, cudnn_benchmark=False))
     cfg = dataclasses.replace(MLP, eval_every=5, save_every=4)
-    seg = Segment(name="II", kind="bridge", iters=13)
+    seg = defaults.segment("II", iters=13)
     kw = dict(seg=seg, cfg=cfg, train=_train(cfg).to(CUDA), eval_z=eval_noise(cfg, device=CUDA), progress=False)
     straight = run_segment(init_state(cfg, device=CUDA), **kw)
     undo = crash_discriminator_at(monkeypatch, 10)

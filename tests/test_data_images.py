@@ -1,6 +1,7 @@
 """Image datasets, all offline: digits from scikit-learn; MNIST and CIFAR-10 from small files written here in the
 real on-disk formats and read by torchvision's own loaders; CelebA from a tiny folder in the official layout;
 and the DatasetUnavailable messages when nothing is on disk and the network is gone."""
+import dataclasses
 import gzip
 import hashlib
 import math
@@ -14,8 +15,9 @@ import pytest
 import torch
 from PIL import Image
 
-from alphabridge.data.images import ImageDataConfig, load_prepared, prepare, to_uint8, to_unit_range
+from alphabridge.data.images import load_prepared, prepare, to_uint8, to_unit_range
 from alphabridge.errors import DatasetUnavailable
+from alphabridge import defaults
 
 torch.set_num_threads(1)  # a long job shares this machine
 
@@ -36,13 +38,13 @@ def offline(monkeypatch):
 
 def test_bad_name_and_image_size_name_the_field():
     with pytest.raises(ValueError, match=r"ImageDataConfig\.name"):
-        ImageDataConfig(name="svhn")
+        dataclasses.replace(defaults.image_data(), name="svhn")
     with pytest.raises(ValueError, match=r"ImageDataConfig\.image_size"):
-        ImageDataConfig(name="digits", image_size=28)
+        defaults.image_data("digits", image_size=28, test_fraction=0.1)
     with pytest.raises(ValueError, match=r"ImageDataConfig\.image_size"):
-        ImageDataConfig(name="mnist", image_size=32)
+        defaults.image_data("mnist", image_size=32)
     with pytest.raises(ValueError, match=r"ImageDataConfig\.test_fraction"):
-        ImageDataConfig(name="digits", test_fraction=1.0)
+        defaults.image_data("digits", test_fraction=1.0)
 
 
 # --- digits ----------------------------------------------------------------------------------------------
@@ -50,7 +52,7 @@ def test_bad_name_and_image_size_name_the_field():
 def test_digits_shapes_split_and_determinism(tmp_path):
     from sklearn.datasets import load_digits
 
-    cfg = ImageDataConfig(name="digits", image_size=8, test_fraction=0.2, seed=5)
+    cfg = defaults.image_data("digits", image_size=8, test_fraction=0.2, seed=5)
     summary = prepare(cfg, out=tmp_path / "a.npz")
     d = load_prepared(tmp_path / "a.npz")
     n = 1797
@@ -75,19 +77,19 @@ def test_digits_shapes_split_and_determinism(tmp_path):
     prepare(cfg, out=tmp_path / "b.npz")
     again = load_prepared(tmp_path / "b.npz")
     assert all(np.array_equal(d[k], again[k]) for k in d)
-    prepare(ImageDataConfig(name="digits", test_fraction=0.2, seed=6), out=tmp_path / "c.npz")
+    prepare(defaults.image_data("digits", test_fraction=0.2, seed=6), out=tmp_path / "c.npz")
     assert not np.array_equal(d["test_images"], load_prepared(tmp_path / "c.npz")["test_images"])
 
 
 def test_max_images_is_a_seeded_subset_of_the_train_set(tmp_path):
-    full = prepare(ImageDataConfig(name="digits", seed=1), out=tmp_path / "full.npz")
-    capped = prepare(ImageDataConfig(name="digits", seed=1, max_images=100), out=tmp_path / "cap.npz")
+    full = prepare(defaults.image_data("digits", seed=1, test_fraction=0.1), out=tmp_path / "full.npz")
+    capped = prepare(defaults.image_data("digits", seed=1, max_images=100, test_fraction=0.1), out=tmp_path / "cap.npz")
     assert capped["n_train"] == 100 and capped["n_test"] == full["n_test"]
     a, b = load_prepared(tmp_path / "full.npz"), load_prepared(tmp_path / "cap.npz")
     rows = {r.tobytes() for r in a["train_images"]}
     assert all(r.tobytes() in rows for r in b["train_images"])
     assert np.array_equal(a["test_images"], b["test_images"])
-    prepare(ImageDataConfig(name="digits", seed=1, max_images=100), out=tmp_path / "cap2.npz")
+    prepare(defaults.image_data("digits", seed=1, max_images=100, test_fraction=0.1), out=tmp_path / "cap2.npz")
     assert np.array_equal(b["train_images"], load_prepared(tmp_path / "cap2.npz")["train_images"])
 
 
@@ -138,7 +140,7 @@ def test_mnist_gz_files_load_through_torchvision(tmp_path, monkeypatch, offline)
     written = write_mnist(tmp_path / "raw" / "MNIST" / "raw", arrays)
     # torchvision checks each .gz against MNIST.resources; these are ours, not the official files
     monkeypatch.setattr(MNIST, "resources", [(name, written[name]) for name, _ in MNIST.resources])
-    summary = prepare(ImageDataConfig(name="mnist", root=str(tmp_path / "raw"), image_size=28),
+    summary = prepare(defaults.image_data("mnist", root=str(tmp_path / "raw"), image_size=28),
                       out=tmp_path / "mnist.npz")
     assert summary["n_train"] == 7 and summary["n_test"] == 3 and summary["shape"] == [1, 28, 28]
     assert_mnist_equal(tmp_path / "mnist.npz", arrays)
@@ -147,14 +149,14 @@ def test_mnist_gz_files_load_through_torchvision(tmp_path, monkeypatch, offline)
 def test_mnist_decompressed_files_are_accepted_as_they_are(tmp_path, offline):
     arrays = mnist_arrays(1)
     write_mnist(tmp_path / "raw" / "MNIST" / "raw", arrays, compress=False)
-    prepare(ImageDataConfig(name="mnist", root=str(tmp_path / "raw"), image_size=28), out=tmp_path / "m.npz")
+    prepare(defaults.image_data("mnist", root=str(tmp_path / "raw"), image_size=28), out=tmp_path / "m.npz")
     assert_mnist_equal(tmp_path / "m.npz", arrays)
 
 
 def test_mnist_gz_with_a_foreign_md5_is_reported(tmp_path, offline):
     write_mnist(tmp_path / "raw" / "MNIST" / "raw", mnist_arrays())
     with pytest.raises(DatasetUnavailable, match="md5 mismatch: found"):
-        prepare(ImageDataConfig(name="mnist", root=str(tmp_path / "raw"), image_size=28), out=tmp_path / "m.npz")
+        prepare(defaults.image_data("mnist", root=str(tmp_path / "raw"), image_size=28), out=tmp_path / "m.npz")
     assert not (tmp_path / "m.npz").exists()
 
 
@@ -182,7 +184,7 @@ def test_cifar10_batches_load_through_torchvision(tmp_path, monkeypatch, offline
     monkeypatch.setattr(CIFAR10, "test_list", [[n, written[n]] for n, _ in CIFAR10.test_list])
     monkeypatch.setattr(CIFAR10, "meta", {**CIFAR10.meta, "md5": md5(meta)})
 
-    summary = prepare(ImageDataConfig(name="cifar10", root=str(tmp_path / "raw"), image_size=32),
+    summary = prepare(defaults.image_data("cifar10", root=str(tmp_path / "raw"), image_size=32),
                       out=tmp_path / "c.npz")
     assert summary["n_train"] == 10 and summary["n_test"] == 2 and summary["shape"] == [3, 32, 32]
     d = load_prepared(tmp_path / "c.npz")
@@ -205,7 +207,7 @@ def timed_failure(cfg, out):
 def test_mnist_offline_names_folder_files_md5s_and_urls(tmp_path, offline):
     from torchvision.datasets import MNIST
 
-    msg = timed_failure(ImageDataConfig(name="mnist", root=str(tmp_path / "raw"), image_size=28),
+    msg = timed_failure(defaults.image_data("mnist", root=str(tmp_path / "raw"), image_size=28),
                         tmp_path / "m.npz")
     assert str((tmp_path / "raw" / "MNIST" / "raw").resolve()) in msg
     for name, checksum in MNIST.resources:
@@ -216,7 +218,7 @@ def test_mnist_offline_names_folder_files_md5s_and_urls(tmp_path, offline):
 def test_cifar10_offline_names_folder_files_md5s_and_url(tmp_path, offline):
     from torchvision.datasets import CIFAR10
 
-    msg = timed_failure(ImageDataConfig(name="cifar10", root=str(tmp_path / "raw"), image_size=32),
+    msg = timed_failure(defaults.image_data("cifar10", root=str(tmp_path / "raw"), image_size=32),
                         tmp_path / "c.npz")
     root = (tmp_path / "raw").resolve()
     assert str(root) in msg and str(root / CIFAR10.base_folder) in msg
@@ -248,7 +250,7 @@ def write_celeba(folder, *, partition=None):
 
 def test_celeba_crop_resize_keeps_colour_and_parses_attrs(tmp_path):
     write_celeba(tmp_path / "celeba")
-    cfg = ImageDataConfig(name="celeba", image_size=64, celeba_dir=str(tmp_path / "celeba"), test_fraction=0.4,
+    cfg = defaults.image_data("celeba", image_size=64, celeba_dir=str(tmp_path / "celeba"), test_fraction=0.4,
                           seed=0)
     summary = prepare(cfg, out=tmp_path / "celeba.npz")
     assert summary == {"name": "celeba", "n_train": 3, "n_test": 2, "shape": [3, 64, 64], "split": "random"}
@@ -271,7 +273,7 @@ def test_celeba_crop_resize_keeps_colour_and_parses_attrs(tmp_path):
 
 def test_celeba_official_partition_and_cap(tmp_path):
     write_celeba(tmp_path / "celeba", partition=[0, 0, 1, 2, 0])
-    cfg = ImageDataConfig(name="celeba", image_size=16, celeba_dir=str(tmp_path / "celeba"), max_images=2)
+    cfg = defaults.image_data("celeba", image_size=16, celeba_dir=str(tmp_path / "celeba"), max_images=2)
     summary = prepare(cfg, out=tmp_path / "c.npz")
     assert summary["split"] == "official" and summary["n_train"] == 2 and summary["n_test"] == 1
     d = load_prepared(tmp_path / "c.npz")
@@ -282,7 +284,7 @@ def test_celeba_official_partition_and_cap(tmp_path):
 def test_celeba_without_folder_names_the_key_and_layout(tmp_path):
     for celeba_dir, problem in ((None, "celeba_dir is not set"), (str(tmp_path / "nope"), "does not exist")):
         with pytest.raises(DatasetUnavailable) as err:
-            prepare(ImageDataConfig(name="celeba", image_size=64, celeba_dir=celeba_dir), out=tmp_path / "c.npz")
+            prepare(defaults.image_data("celeba", image_size=64, celeba_dir=celeba_dir), out=tmp_path / "c.npz")
         msg = str(err.value)
         assert problem in msg and "`celeba_dir`" in msg
         for part in ("img_align_celeba/", "list_attr_celeba.txt", "list_eval_partition.txt", "img_align_celeba.zip"):

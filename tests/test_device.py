@@ -15,31 +15,31 @@ import pytest
 import torch
 from torch._subclasses.fake_tensor import DataDependentOutputException, FakeTensorMode, unset_fake_temporarily
 
-from alphabridge.models.batched import MLPConfig
 from alphabridge.models.conv import ConvConfig
 from alphabridge.train import loop, state as st
 from alphabridge.train.draws import Draws
 from alphabridge.train.loop import LossWatch, Segment, train_iteration
-from alphabridge.train.state import TrainConfig, init_state, restore_checkpoint, state_payload
+from alphabridge.train.state import init_state, restore_checkpoint, state_payload
+from alphabridge import defaults
 
-MLP = TrainConfig(trials=2, seed=5, batch_size=8, n_eval=4, model=MLPConfig(hidden=8, depth=2))
+MLP = defaults.train_config(trials=2, seed=5, batch_size=8, n_eval=4, model=defaults.mlp(hidden=8, depth=2))
 CONV = dataclasses.replace(MLP, model=ConvConfig(image_shape=(1, 8, 8), z_dim=4, channels=4))
 KINDS = {  # name -> (config, segment); one of every kind of iteration the pipeline trains
-    "step1": (MLP, Segment(name="I", kind="ml", iters=10)),
-    "step2": (MLP, Segment(name="II", kind="bridge", iters=10)),
-    "step2_sequential": (MLP, Segment(name="II", kind="bridge", iters=10, update_order="sequential")),
-    "step3": (MLP, Segment(name="III", kind="rkl", iters=10)),
+    "step1": (MLP, defaults.segment("I", iters=10)),
+    "step2": (MLP, defaults.segment("II", iters=10)),
+    "step2_sequential": (MLP, defaults.segment("II", iters=10, update_order="sequential")),
+    "step3": (MLP, defaults.segment("III", iters=10)),
     "rkl_gp": (dataclasses.replace(MLP, d_reg="gp"), Segment(name="-", kind="rkl", iters=10, train_encoder=False)),
     "rkl_sn": (dataclasses.replace(MLP, d_reg="sn"), Segment(name="-", kind="rkl", iters=10, train_encoder=False)),
     "dcgan_ns": (MLP, Segment(name="-", kind="ns", iters=10, train_encoder=False)),
-    "marginals_step2": (dataclasses.replace(MLP, aux="latent"), Segment(name="II", kind="bridge", iters=10)),
-    "marginals_step3": (dataclasses.replace(MLP, aux="latent"), Segment(name="III", kind="rkl", iters=10)),
-    "joint_step2": (dataclasses.replace(MLP, aux="joint"), Segment(name="II", kind="bridge", iters=10)),
-    "joint_step3": (dataclasses.replace(MLP, aux="joint"), Segment(name="III", kind="rkl", iters=10)),
-    "conv_step1": (CONV, Segment(name="I", kind="ml", iters=10, sigma=0.3)),
-    "conv_step2": (CONV, Segment(name="II", kind="bridge", iters=10, sigma=0.3)),
+    "marginals_step2": (dataclasses.replace(MLP, aux="latent"), defaults.segment("II", iters=10)),
+    "marginals_step3": (dataclasses.replace(MLP, aux="latent"), defaults.segment("III", iters=10)),
+    "joint_step2": (dataclasses.replace(MLP, aux="joint"), defaults.segment("II", iters=10)),
+    "joint_step3": (dataclasses.replace(MLP, aux="joint"), defaults.segment("III", iters=10)),
+    "conv_step1": (CONV, defaults.segment("I", iters=10, sigma=0.3)),
+    "conv_step2": (CONV, defaults.segment("II", iters=10, sigma=0.3)),
     "conv_dcgan": (CONV, Segment(name="-", kind="ns", iters=10, train_encoder=False)),
-    "conv_joint_step2": (dataclasses.replace(CONV, aux="joint"), Segment(name="II", kind="bridge", iters=10, sigma=0.3)),
+    "conv_joint_step2": (dataclasses.replace(CONV, aux="joint"), defaults.segment("II", iters=10, sigma=0.3)),
 }
 
 
@@ -121,7 +121,7 @@ def test_one_iteration_on_meta_runs_backward_without_reading_a_value(kind):
 def step1(tmp_path_factory):
     """A real Step I checkpoint trained on the CPU (module scope: made before any fake mode)."""
     state = init_state(MLP)
-    loop.run_segment(state, seg=Segment(name="I", kind="ml", iters=6), cfg=MLP, train=_train(MLP),
+    loop.run_segment(state, seg=defaults.segment("I", iters=6), cfg=MLP, train=_train(MLP),
                      eval_z=st.eval_noise(MLP), progress=False)
     path = tmp_path_factory.mktemp("ckpt") / "step1.pt"
     loop.save_checkpoint({"fingerprint": "f", **state_payload(state)}, path)

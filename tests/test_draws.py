@@ -1,15 +1,16 @@
 """Block-prefetched draws equal per-iteration draws; deferred finite-loss checks still name the
 first bad iteration and never let a diverged state reach a resume file."""
+import dataclasses
 import numpy as np
 import pytest
 import torch
 
 from alphabridge.errors import TrainingDiverged
-from alphabridge.models.batched import MLPConfig
 from alphabridge.train.checkpoint import load_checkpoint
 from alphabridge.train.draws import Draws
-from alphabridge.train.loop import LossWatch, Segment, run_segment
-from alphabridge.train.state import TrainConfig, eval_noise, init_state
+from alphabridge.train.loop import LossWatch, run_segment
+from alphabridge.train.state import eval_noise, init_state
+from alphabridge import defaults
 
 TRAIN = torch.randn(300, 2, generator=torch.Generator().manual_seed(0))
 
@@ -51,11 +52,11 @@ def test_a_block_never_runs_past_its_limit():
 
 
 def test_trial_k_of_a_batched_run_equals_a_one_trial_run():
-    cfg = TrainConfig(trials=3, seed=7, batch_size=16, eval_every=5, n_eval=20, save_every=5,
-                      model=MLPConfig(hidden=16, depth=2))
-    seg = Segment(name="II", kind="bridge", iters=10)
+    cfg = defaults.train_config(trials=3, seed=7, batch_size=16, eval_every=5, n_eval=20, save_every=5,
+                      model=defaults.mlp(hidden=16, depth=2))
+    seg = defaults.segment("II", iters=10)
     many = run_segment(init_state(cfg), seg=seg, cfg=cfg, train=TRAIN, eval_z=eval_noise(cfg), progress=False)
-    one_cfg = TrainConfig(**{**cfg.__dict__, "trials": 1, "seed": 8})
+    one_cfg = dataclasses.replace(cfg, trials=1, seed=8)
     one = run_segment(init_state(one_cfg), seg=seg, cfg=one_cfg, train=TRAIN, eval_z=eval_noise(one_cfg),
                       progress=False)
     np.testing.assert_allclose(many.samples[10][1], one.samples[10][0], rtol=1e-5, atol=1e-6)
@@ -74,8 +75,8 @@ def test_watch_names_the_first_non_finite_loss():
 def test_a_divergence_between_checks_is_reported_and_never_saved(tmp_path, monkeypatch):
     """The loss turns nan at iteration 6; saves come every 4 iterations: the run fails naming
     iteration 6, and the resume file still holds the healthy iteration-4 state."""
-    cfg = TrainConfig(trials=2, seed=3, batch_size=16, eval_every=100, n_eval=10, save_every=4,
-                      model=MLPConfig(hidden=16, depth=2))
+    cfg = defaults.train_config(trials=2, seed=3, batch_size=16, eval_every=100, n_eval=10, save_every=4,
+                      model=defaults.mlp(hidden=16, depth=2))
     import alphabridge.train.loop as loop
 
     real = loop.obj.discriminator_loss
@@ -89,7 +90,7 @@ def test_a_divergence_between_checks_is_reported_and_never_saved(tmp_path, monke
     monkeypatch.setattr(loop.obj, "discriminator_loss", nan_from_6)
     resume = tmp_path / "r.resume"
     with pytest.raises(TrainingDiverged, match=r"Step II, iteration 6: discriminator loss is nan"):
-        run_segment(init_state(cfg), seg=Segment(name="II", kind="bridge", iters=20), cfg=cfg, train=TRAIN,
+        run_segment(init_state(cfg), seg=defaults.segment("II", iters=20), cfg=cfg, train=TRAIN,
                     eval_z=eval_noise(cfg), progress=False, resume_path=resume, fingerprint="fp")
     saved = load_checkpoint(resume)
     assert saved["iteration"] == 4

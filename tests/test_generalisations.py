@@ -1,16 +1,16 @@
 """Section 3.3: the both-marginals and both-joints surrogates against direct per-sample
 implementations of their intended estimators, their alpha -> 0 / 1 limits, and the training loop."""
-import dataclasses
 
 import pytest
 import torch
 from torch.distributions import Normal
 
 from alphabridge import objectives as obj
-from alphabridge.models.batched import BatchedMLP, GaussianEncoder, MLPConfig, build_aux
-from alphabridge.train.loop import Segment, TrainConfig, eval_noise, init_state, run_segment, state_payload, restore_state
+from alphabridge.models.batched import BatchedMLP, GaussianEncoder, build_aux
+from alphabridge.train.loop import eval_noise, init_state, run_segment, state_payload, restore_state
+from alphabridge import defaults
 
-CFG = MLPConfig(z_dim=2, hidden=8, depth=2)
+CFG = defaults.mlp(z_dim=2, hidden=8, depth=2)
 T, B = 2, 5
 
 
@@ -121,7 +121,7 @@ def test_latent_surrogate_gradient_equals_estimator(alpha, gamma, sigma):
     gen, enc, zdisc, _ = _tiny()
     r = _inputs()
     loss, _ = obj.latent_bridge_encoder_loss(**r, gen=gen, enc=enc, zdisc=zdisc, alpha=alpha, gamma=gamma,
-                                            sigma=sigma, weights=obj.WeightOptions())
+                                            sigma=sigma, weights=obj.WeightOptions(clamp_logw=None, self_normalize=False))
     surrogate = _grads(loss, enc)
     assert all(g is not None for g in surrogate)
     _close(surrogate, _latent_direct(gen, enc, zdisc, r, alpha=alpha, gamma=gamma, sigma=sigma))
@@ -135,7 +135,7 @@ def test_joint_surrogate_gradients_equal_estimator(alpha, gamma, sigma):
     gen, enc, _, jdisc = _tiny()
     r = _inputs()
     lt, lp, _ = obj.joint_bridge_losses(**r, gen=gen, enc=enc, jdisc=jdisc, alpha=alpha, gamma=gamma, sigma=sigma,
-                                        weights=obj.WeightOptions())
+                                        weights=obj.WeightOptions(clamp_logw=None, self_normalize=False))
     tg, te = _joint_direct(gen, enc, jdisc, r, alpha=alpha, gamma=gamma, sigma=sigma)
     _close(_grads(lt, gen), tg)
     _close(_grads(lp, enc), te)
@@ -152,7 +152,7 @@ def _grad_of(fn, module):
 def test_latent_surrogate_limits():
     gen, enc, zdisc, _ = _tiny()
     r = _inputs()
-    kw = dict(**r, gen=gen, enc=enc, zdisc=zdisc, sigma=0.3, weights=obj.WeightOptions())
+    kw = dict(**r, gen=gen, enc=enc, zdisc=zdisc, sigma=0.3, weights=obj.WeightOptions(clamp_logw=None, self_normalize=False))
     # alpha, gamma -> 0: the latent half-cycle |z - E(G(z))|^2 / 2s^2 (ML of the aggregate posterior)
     half_cycle = lambda: (((r["z_prior"] - enc(gen(r["z_prior"]).detach())[0]) ** 2).sum(-1) / 0.18).mean(1).sum()  # noqa: E731
     _close(_grad_of(lambda: obj.latent_bridge_encoder_loss(alpha=1e-9, gamma=0.0, **kw)[0], enc), _grad_of(half_cycle, enc))
@@ -169,7 +169,7 @@ def test_joint_surrogate_limits():
     gen, enc, _, jdisc = _tiny()
     r = _inputs()
     x, z, eps = r["x_real"], r["z_prior"], r["eps"]
-    kw = dict(**r, gen=gen, enc=enc, jdisc=jdisc, sigma=0.3, weights=obj.WeightOptions())
+    kw = dict(**r, gen=gen, enc=enc, jdisc=jdisc, sigma=0.3, weights=obj.WeightOptions(clamp_logw=None, self_normalize=False))
 
     def zq():
         mean, logvar = enc(x)
@@ -194,10 +194,10 @@ def test_gaussian_nll_matches_torch():
 
 
 def _train(aux, segs, *, state=None):
-    from alphabridge.data.gaussians import GaussiansData, make_splits
+    from alphabridge.data.gaussians import make_splits
 
-    cfg = TrainConfig(trials=2, batch_size=32, model=CFG, aux=aux, eval_every=10, n_eval=20)
-    train = make_splits(GaussiansData(n_train=500, n_val=10, n_test=10))["train"]
+    cfg = defaults.train_config(trials=2, batch_size=32, model=CFG, aux=aux, eval_every=10, n_eval=20)
+    train = make_splits(defaults.gaussians_data(n_train=500, n_val=10, n_test=10))["train"]
     state = state or init_state(cfg)
     for seg in segs:
         state = run_segment(state, seg=seg, cfg=cfg, train=train, eval_z=eval_noise(cfg), progress=False)
@@ -208,7 +208,7 @@ def _train(aux, segs, *, state=None):
 def test_step1_equals_alpha_bridge_and_aux_trains(aux):
     """Step I is alpha-Bridge's ML step: G, D, E match it exactly (the extra discriminator has its
     own seeds and draws nothing from the training streams) while the extra discriminator learns."""
-    step1 = [Segment("I", "ml", 15)]
+    step1 = [defaults.segment("I", iters=15)]
     base, _ = _train("none", step1)
     ours, cfg = _train(aux, step1)
     for k in ("gen", "disc", "enc"):
@@ -217,7 +217,7 @@ def test_step1_equals_alpha_bridge_and_aux_trains(aux):
     fresh = init_state(cfg).aux
     assert _differs(list(fresh.parameters()), list(ours.aux.parameters()))
     # Steps II-III then differ from alpha_bridge's (phi follows the surrogate, not the ELBO)
-    segs = [Segment("II", "bridge", 10), Segment("III", "rkl", 5)]
+    segs = [defaults.segment("II", iters=10), defaults.segment("III", iters=5)]
     base, _ = _train("none", segs, state=base)
     ours, _ = _train(aux, segs, state=ours)
     assert _differs(list(base.enc.parameters()), list(ours.enc.parameters()))
@@ -225,14 +225,14 @@ def test_step1_equals_alpha_bridge_and_aux_trains(aux):
 
 
 def test_checkpoint_round_trip_keeps_aux():
-    state, cfg = _train("joint", [Segment("I", "ml", 5)])
+    state, cfg = _train("joint", [defaults.segment("I", iters=5)])
     payload = state_payload(state)
     assert "aux" in payload["models"]
     other = restore_state(init_state(cfg), payload, source="test")
     for a, b in zip(state.aux.parameters(), other.aux.parameters()):
         torch.testing.assert_close(a, b, rtol=0, atol=0)
     with pytest.raises(Exception, match="does not match"):  # an alpha_bridge checkpoint lacks the aux net
-        restore_state(init_state(cfg), state_payload(_train("none", [Segment("I", "ml", 1)])[0]), source="test")
+        restore_state(init_state(cfg), state_payload(_train("none", [defaults.segment("I", iters=1)])[0]), source="test")
 
 
 def test_reconstruction_errors_known_answer():
@@ -254,10 +254,10 @@ def test_step3_end_survives_overflowing_forward_weights():
     gen, enc, zdisc, jdisc = _tiny()
     r = _inputs()
     big = lambda f: (lambda *a: 1e3 * f(*a))  # noqa: E731
-    kw = dict(**r, gen=gen, enc=enc, alpha=1.0, gamma=1.0, sigma=0.3, weights=obj.WeightOptions())
+    kw = dict(**r, gen=gen, enc=enc, alpha=1.0, gamma=1.0, sigma=0.3, weights=obj.WeightOptions(clamp_logw=None, self_normalize=False))
     lt, lp, _ = obj.joint_bridge_losses(jdisc=big(jdisc), **kw)
     le, _ = obj.latent_bridge_encoder_loss(zdisc=big(zdisc), **kw)
     lg, _ = obj.alpha_bridge_generator_loss(x_real=r["x_real"], z_post=r["eps"], z_prior=r["z_prior"], gen=gen,
                                             disc=big(zdisc), alpha=1.0, gamma=1.0, sigma=0.3,
-                                            weights=obj.WeightOptions())
+                                            weights=obj.WeightOptions(clamp_logw=None, self_normalize=False))
     assert all(torch.isfinite(v) for v in (lt, lp, le, lg))

@@ -6,9 +6,10 @@ import pytest
 import torch
 from scipy.special import logsumexp
 
-from alphabridge.data.gaussians import GaussiansData, grid_means, make_splits, sample_mixture
+from alphabridge.data.gaussians import grid_means, make_splits, sample_mixture
 from alphabridge.metrics.gaussians import inception_score, mixture_posterior, mode_coverage
 from alphabridge.metrics.kde import kde_logpdf, kde_loglik, select_bandwidth
+from alphabridge import defaults
 
 MEANS = grid_means([-4, -2, 0, 2, 4])
 STD = 0.05
@@ -17,10 +18,10 @@ STD = 0.05
 def test_grid_and_splits():
     assert MEANS.shape == (25, 2)
     assert {tuple(m) for m in MEANS.tolist()} == {(a, b) for a in (-4, -2, 0, 2, 4) for b in (-4, -2, 0, 2, 4)}
-    s = make_splits(GaussiansData(n_train=500, n_val=300, n_test=400))
+    s = make_splits(defaults.gaussians_data(n_train=500, n_val=300, n_test=400))
     assert s["train"].shape == (500, 2) and s["val"].shape == (300, 2) and s["test"].shape == (400, 2)
     assert not torch.equal(s["val"][:300], s["test"][:300])  # independent draws
-    again = make_splits(GaussiansData(n_train=500, n_val=300, n_test=400))
+    again = make_splits(defaults.gaussians_data(n_train=500, n_val=300, n_test=400))
     assert torch.equal(s["test"], again["test"])  # seeded
 
 
@@ -87,7 +88,7 @@ def test_kde_matches_sklearn():
 
 
 def test_bandwidth_selection_and_perfect_samples():
-    s = make_splits(GaussiansData(n_train=4000, n_val=1000, n_test=2000))
+    s = make_splits(defaults.gaussians_data(n_train=4000, n_val=1000, n_test=2000))
     grid = [0.01, 0.02, 0.05, 0.1, 0.5, 1.0]
     h = select_bandwidth(s["val"], s["train"], grid=grid)
     scores = [float(kde_logpdf(s["val"], s["train"], bandwidths=[b])[0].mean()) for b in grid]

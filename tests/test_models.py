@@ -4,11 +4,12 @@ import dataclasses
 import pytest
 import torch
 
-from alphabridge.models.batched import BatchedLinear, BatchedMLP, MLPConfig, build_models
+from alphabridge.models.batched import BatchedLinear, BatchedMLP, build_models
 from alphabridge.objectives import WeightOptions
-from alphabridge.train.loop import Segment, TrainConfig, eval_noise, init_state, run_segment
+from alphabridge.train.loop import eval_noise, init_state, run_segment
+from alphabridge import defaults
 
-CFG = TrainConfig(trials=3, seed=11, batch_size=16, eval_every=5, n_eval=50, model=MLPConfig(hidden=16, depth=2))
+CFG = defaults.train_config(trials=3, seed=11, batch_size=16, eval_every=5, n_eval=50, model=defaults.mlp(hidden=16, depth=2))
 
 
 def test_init_per_trial_matches_single():
@@ -29,9 +30,9 @@ def _train(cfg, segs):
     return state
 
 
-SEGS = [Segment(name="I", kind="ml", iters=6),
-        Segment(name="II", kind="bridge", iters=6, weights=WeightOptions()),
-        Segment(name="III", kind="rkl", iters=6)]
+SEGS = [defaults.segment("I", iters=6),
+        defaults.segment("II", iters=6, weights=WeightOptions(clamp_logw=None, self_normalize=False)),
+        defaults.segment("III", iters=6)]
 
 
 @pytest.mark.parametrize("d_reg", ["none", "gp", "sn"])
@@ -66,6 +67,6 @@ def test_spectral_norm_normalises_each_trial():
 
 
 def test_mlp_shapes():
-    mlp = BatchedMLP(2, 3, cfg=MLPConfig(hidden=8, depth=3), generators=[torch.Generator() for _ in range(4)])
+    mlp = BatchedMLP(2, 3, cfg=defaults.mlp(hidden=8, depth=3), generators=[torch.Generator() for _ in range(4)])
     assert mlp(torch.randn(4, 10, 2)).shape == (4, 10, 3)
     assert len(mlp.layers) == 4 and mlp.trials == 4

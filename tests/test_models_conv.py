@@ -43,6 +43,6 @@ def test_trial_k_equals_single_model():
 
 def test_bad_size_and_sn_are_named():
     with pytest.raises(ValueError, match="image_shape"):
-        ConvConfig(image_shape=(1, 30, 30)).n_up
+        ConvConfig(image_shape=(1, 30, 30), z_dim=4, channels=4).n_up
     with pytest.raises(ValueError, match="spectral norm"):
-        build_conv_models(cfg=ConvConfig(image_shape=(1, 8, 8)), generators=[torch.Generator()], d_spectral_norm=True)
+        build_conv_models(cfg=ConvConfig(image_shape=(1, 8, 8), z_dim=4, channels=4), generators=[torch.Generator()], d_spectral_norm=True)

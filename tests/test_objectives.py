@@ -8,9 +8,10 @@ from torch.distributions import Normal, kl_divergence
 from torch.nn import functional as F
 
 from alphabridge import objectives as obj
-from alphabridge.models.batched import BatchedMLP, MLPConfig
+from alphabridge.models.batched import BatchedMLP
+from alphabridge import defaults
 
-CFG = MLPConfig(z_dim=2, hidden=8, depth=2)
+CFG = defaults.mlp(z_dim=2, hidden=8, depth=2)
 
 
 def _tiny(seed=0, trials=2):
@@ -23,7 +24,7 @@ def _inputs(trials=2, b=5, seed=1):
     return [torch.randn(trials, b, 2, generator=g) for _ in range(3)]
 
 
-def _grad16(gen, disc, x, zp, zq, *, alpha, gamma, sigma, weights=obj.WeightOptions()):
+def _grad16(gen, disc, x, zp, zq, *, alpha, gamma, sigma, weights=obj.WeightOptions(clamp_logw=None, self_normalize=False)):
     loss, _ = obj.alpha_bridge_generator_loss(x_real=x, z_post=zp, z_prior=zq, gen=gen, disc=disc, alpha=alpha,
                                               gamma=gamma, sigma=sigma, weights=weights)
     return torch.autograd.grad(loss, list(gen.parameters()))
@@ -97,19 +98,19 @@ def test_losses_match_torch_reference():
 
 def test_importance_weight_options():
     logw = torch.tensor([[0.0, 2.0, -1.0, 50.0]], requires_grad=True)
-    w = obj.importance_weights(logw, obj.WeightOptions())
+    w = obj.importance_weights(logw, obj.WeightOptions(clamp_logw=None, self_normalize=False))
     assert not w.requires_grad
     torch.testing.assert_close(w, torch.exp(logw.detach()))
-    wc = obj.importance_weights(logw, obj.WeightOptions(clamp_logw=5.0))
+    wc = obj.importance_weights(logw, obj.WeightOptions(clamp_logw=5.0, self_normalize=False))
     assert float(wc.max()) == pytest.approx(math.exp(5.0))
-    ws = obj.importance_weights(logw, obj.WeightOptions(self_normalize=True))
+    ws = obj.importance_weights(logw, obj.WeightOptions(clamp_logw=None, self_normalize=True))
     assert float(ws.mean()) == pytest.approx(1.0)
     torch.testing.assert_close(ws, torch.exp(logw.detach()) / torch.exp(logw.detach()).mean())
 
 
 def test_gradient_penalty_of_linear_critic():
     # f(x) = a.x has |grad| = |a| everywhere, so the penalty is (|a| - 1)^2 per trial
-    lin = BatchedMLP(2, 1, cfg=MLPConfig(hidden=4, depth=1), generators=[torch.Generator().manual_seed(0)])
+    lin = BatchedMLP(2, 1, cfg=defaults.mlp(hidden=4, depth=1), generators=[torch.Generator().manual_seed(0)])
     a = torch.tensor([3.0, 4.0])
 
     def critic(x):

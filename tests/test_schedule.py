@@ -13,13 +13,13 @@ def test_endpoints_inside_and_monotone(kind, n):
 
 def test_linear_endpoints_exact():
     n = 4000
-    assert alpha_at(0, n) == pytest.approx(0.5 / n)
-    assert alpha_at(n - 1, n) == pytest.approx(1 - 0.5 / n)
-    assert alpha_at(n // 2, n) == pytest.approx(0.5 + 0.5 / n)
+    assert alpha_at(0, n, kind="linear") == pytest.approx(0.5 / n)
+    assert alpha_at(n - 1, n, kind="linear") == pytest.approx(1 - 0.5 / n)
+    assert alpha_at(n // 2, n, kind="linear") == pytest.approx(0.5 + 0.5 / n)
 
 
 def test_schedule_errors():
     with pytest.raises(ValueError, match="outside"):
-        alpha_at(10, 10)
+        alpha_at(10, 10, kind="linear")
     with pytest.raises(ValueError, match="unknown alpha schedule"):
         alpha_at(0, 10, kind="step")

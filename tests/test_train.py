@@ -1,5 +1,4 @@
 """Training robustness: checkpoint validation, NaN detection, resume after a crash or SIGKILL."""
-import json
 import os
 import signal
 import subprocess
@@ -15,13 +14,13 @@ from alphabridge.errors import CheckpointError, TrainingDiverged
 from alphabridge.experiments.gaussians_metrics import metrics_table
 from alphabridge.stages import spec_of, stage_json
 from alphabridge.io import write_csv
-from alphabridge.models.batched import MLPConfig
 from alphabridge.train.checkpoint import load_checkpoint, save_checkpoint
-from alphabridge.train.loop import Segment, TrainConfig, eval_noise, init_state, run_segment
+from alphabridge.train.loop import eval_noise, init_state, run_segment
+from alphabridge import defaults
 from conftest import REPO, crash_discriminator_at
 
-CFG = TrainConfig(trials=2, seed=3, batch_size=16, eval_every=5, n_eval=40, save_every=4,
-                  model=MLPConfig(hidden=16, depth=2))
+CFG = defaults.train_config(trials=2, seed=3, batch_size=16, eval_every=5, n_eval=40, save_every=4,
+                  model=defaults.mlp(hidden=16, depth=2))
 TRAIN = torch.randn(300, 2, generator=torch.Generator().manual_seed(0))
 
 
@@ -46,12 +45,12 @@ def test_nan_stops_training_with_step_and_iteration():
     bad[:] = float("nan")
     state = init_state(CFG)
     with pytest.raises(TrainingDiverged, match=r"Step I, iteration 1: negative ELBO loss is nan"):
-        run_segment(state, seg=Segment(name="I", kind="ml", iters=5), cfg=CFG, train=bad, eval_z=eval_noise(CFG),
+        run_segment(state, seg=defaults.segment("I", iters=5), cfg=CFG, train=bad, eval_z=eval_noise(CFG),
                     progress=False)
 
 
 def test_resume_after_crash_is_exact(tmp_path, monkeypatch):
-    seg = Segment(name="II", kind="bridge", iters=13)
+    seg = defaults.segment("II", iters=13)
     straight = init_state(CFG)
     run_segment(straight, seg=seg, cfg=CFG, train=TRAIN, eval_z=eval_noise(CFG), progress=False)
 

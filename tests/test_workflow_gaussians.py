@@ -78,7 +78,7 @@ def test_outputs_and_values(smoke_run):
                 steps = df.drop_duplicates("iteration").set_index("iteration")
                 assert steps.step.to_dict() == {20: "I", 40: "I", 60: "II", 80: "II", 100: "III", 120: "III"}
                 assert steps.alpha[40] == 0.0 and steps.alpha[120] == 1.0
-                assert steps.alpha[60] == pytest.approx(alpha_at(19, 40))
+                assert steps.alpha[60] == pytest.approx(alpha_at(19, 40, kind="linear"))
             else:
                 assert set(df.step) == {"-"} and df.alpha.isna().all()
     table = pd.read_csv(smoke_run / "results/tables/gaussians_final.csv", dtype={"beta1": str})

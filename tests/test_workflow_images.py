@@ -147,7 +147,8 @@ def test_mnist_and_celeba_panels_join_when_their_data_is_on_disk(repo_copy, tmp_
 
 
 def test_mlp_model_kind_trains_on_flattened_pixels(tmp_path):
-    from alphabridge.data.images import ImageDataConfig, prepare
+    from alphabridge import defaults
+    from alphabridge.data.images import prepare
     from alphabridge.experiments.images import image_train_step
     from alphabridge.stages import spec_of
     from alphabridge.train.checkpoint import load_checkpoint
@@ -158,7 +159,7 @@ def test_mlp_model_kind_trains_on_flattened_pixels(tmp_path):
     s["alpha_bridge"].update(step1_iters=5)
     s["trials"] = 2
     data = tmp_path / "digits.npz"
-    prepare(ImageDataConfig(name="digits", root=str(tmp_path), image_size=8, test_fraction=0.2), out=data)
+    prepare(defaults.image_data("digits", root=str(tmp_path), image_size=8, test_fraction=0.2), out=data)
     spec = spec_of("image_train", cfg, dataset="digits", method="alpha_bridge", step="I")
     image_train_step(spec=spec, dataset_npz=data, in_ckpt=None, out_ckpt=tmp_path / "s1.pt", samples_out=None,
                      resume_path=None, progress=False)

@@ -6,6 +6,7 @@ Flags shared by several commands are declared once, in FLAGS."""
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import sys
 from pathlib import Path
@@ -14,8 +15,7 @@ from alphabridge import __version__, methods
 from alphabridge.config import ConfigError
 from alphabridge.errors import CheckpointError, DatasetUnavailable, TrainingDiverged, WeightsUnavailable
 
-P = dict(type=Path, required=True)
-PS = dict(type=Path, required=True, nargs="+")
+P, PS = dict(type=Path, required=True), dict(type=Path, required=True, nargs="+")
 FLAGS = {
     "config-json": dict(default="{}", help="the config slice the command reads, as JSON (the rule passes it: "
                         "exactly the keys its stage declares)"),
@@ -35,125 +35,97 @@ FLAGS = {
     "net": dict(required=True, choices=["classifier", "inception"], help="the FID / IS feature net"),
     "classifier": dict(type=Path, help="the domain classifier (with --net classifier)"),
     "ref": dict(P, help="reference statistics (image-ref-stats)"),
-    "pdf": dict(P), "png": dict(P),
-    "threads": dict(type=int, default=1, help="torch CPU threads"),
+    "pdf": dict(P), "png": dict(P), "threads": dict(type=int, default=1, help="torch CPU threads"),
     "quiet": dict(action="store_true", help="no progress bar"),
 }
 FIG = ("pdf", "png")
 WILDCARDS = ("method", "beta1", "step", "dataset", "datasets")  # what a stage's keys may depend on
 
 
+def _lib(module: str):
+    """A library module, imported when its command runs (so `--help` stays fast)."""
+    return importlib.import_module(f"alphabridge.{module}")
+
+
 def _spec(a, stage: str):
-    from alphabridge import stages
-
-    return stages.parse(stage, a.config_json, **{k: getattr(a, k) for k in WILDCARDS if hasattr(a, k)})
-
-
-def _raw(a) -> dict:
-    return json.loads(a.config_json)
+    return _lib("stages").parse(stage, a.config_json, **{k: getattr(a, k) for k in WILDCARDS if hasattr(a, k)})
 
 
 def _npz(path) -> dict:
-    import numpy as np
-
-    with np.load(path) as z:
+    with importlib.import_module("numpy").load(path) as z:
         return {k: z[k] for k in z.files}
 
 
 def _csvs(paths, **kw):
-    import pandas as pd
-
+    pd = importlib.import_module("pandas")
     return pd.concat([pd.read_csv(p, **kw) for p in paths])
 
 
 def _write(df, out, **sidecar) -> None:
-    from alphabridge.io import write_csv
-    from alphabridge.provenance import write_sidecar
-
-    write_csv(df, out)
+    _lib("io").write_csv(df, out)
     if sidecar:
-        write_sidecar(out, device="cpu", **sidecar)
+        _lib("provenance").write_sidecar(out, device="cpu", **sidecar)
 
 
 def _save(fig, a) -> None:
-    from alphabridge.io import save_figure
-
-    save_figure(fig, a.pdf, a.png)
+    _lib("io").save_figure(fig, a.pdf, a.png)
 
 
 def _validate(a):
-    from alphabridge.config import load_config_files, load_schema, validate_config
-
-    validate_config(load_config_files(a.config), schema=load_schema(a.schema))
+    c = _lib("config")
+    c.validate_config(c.load_config_files(a.config), schema=c.load_schema(a.schema))
     print(f"ok: {', '.join(map(str, a.config))} valid against {a.schema}")
 
 
 def _fig2_data(a):
-    from alphabridge.experiments.fig2 import run_fig2
-
     fig2, gamma = _spec(a, "fig2_data")
-    _write(run_fig2(fig2=fig2, gamma=gamma), a.out, config_slice=_raw(a))
+    _write(_lib("experiments.fig2").run_fig2(fig2=fig2, gamma=gamma), a.out, config_slice=json.loads(a.config_json))
 
 
 def _fig2_plot(a):
-    import pandas as pd
-
-    from alphabridge.figures import fig2
-
-    _save(fig2.fig2(_spec(a, "fig2_plot"), pd.read_csv(a.csv)), a)
+    _save(_lib("figures.fig2").fig2(_spec(a, "fig2_plot"), _csvs([a.csv])), a)
 
 
 def _gaussians_train(a):
-    from alphabridge.experiments.gaussians import train_step
-
     spec, data = _spec(a, "gaussians_train")
-    train_step(spec=spec, data=data, in_ckpt=a.inp, out_ckpt=a.out, samples_out=a.samples, resume_path=a.resume,
-               progress=not a.quiet)
+    _lib("experiments.gaussians").train_step(spec=spec, data=data, in_ckpt=a.inp, out_ckpt=a.out,
+                                             samples_out=a.samples, resume_path=a.resume, progress=not a.quiet)
 
 
 def _gaussians_metrics(a):
-    from alphabridge.experiments.gaussians_metrics import metrics_table
-
     spec = _spec(a, "gaussians_metrics")
-    _write(metrics_table(samples_npz=a.samples, spec=spec, method=a.method, beta1_label=a.beta1,
-                         final_only=a.final_only), a.out, config_slice=spec.raw, inputs=[a.samples])
+    table = _lib("experiments.gaussians_metrics").metrics_table(
+        samples_npz=a.samples, spec=spec, method=a.method, beta1_label=a.beta1, final_only=a.final_only)
+    _write(table, a.out, config_slice=spec.raw, inputs=[a.samples])
 
 
 def _gaussians_table(a):
-    from alphabridge.experiments.gaussians_metrics import final_table
-
     _spec(a, "gaussians_table")
-    _write(final_table([_csvs([p], dtype={"beta1": str}) for p in a.metrics]), a.out, config_slice={},
-           inputs=a.metrics)
+    final_table = _lib("experiments.gaussians_metrics").final_table
+    _write(final_table([_csvs([p], dtype={"beta1": str}) for p in a.metrics]), a.out, config_slice={}, inputs=a.metrics)
 
 
 def _gaussians_fig1_data(a):
-    from alphabridge.experiments.gaussians import forgetting_demo
-
     spec, data = _spec(a, "gaussians_fig1_data")
-    forgetting_demo(spec=spec, data=data, step1_ckpt=a.step1, out_npz=a.out)
+    _lib("experiments.gaussians").forgetting_demo(spec=spec, data=data, step1_ckpt=a.step1, out_npz=a.out)
 
 
 def _gaussians_fig(a):
-    from alphabridge.figures import gaussians as gf
-
-    cfg = _spec(a, f"gaussians_{a.figure}")
+    gf, cfg = _lib("figures.gaussians"), _spec(a, f"gaussians_{a.figure}")
     if a.figure == "fig3":
-        iterations = cfg["gaussians"]["fig3"]["iterations"]
-        samples = {m: {it: z[f"it{it}"] for it in iterations} for m, z in zip(a.methods, map(_npz, a.samples))}
+        its = cfg["gaussians"]["fig3"]["iterations"]
+        samples = {m: {it: z[f"it{it}"] for it in its} for m, z in zip(a.methods, map(_npz, a.samples))}
         _save(gf.fig3(cfg, samples, beta1=a.beta1), a)
-    elif a.figure == "fig4":
-        _save(gf.fig4(cfg, _csvs(a.metrics, dtype={"beta1": str})), a)
     else:
-        _save(gf.fig1(cfg, _npz(a.demo)), a)
+        _save(gf.fig4(cfg, _csvs(a.metrics, dtype={"beta1": str})) if a.figure == "fig4" else gf.fig1(cfg, _npz(a.demo)),
+              a)
 
 
 def _reconstruction(a):
-    from alphabridge.experiments.reconstruction import heldout_data, reconstruction_rows
-
-    cfg = _spec(a, "image_reconstruction" if a.images else "gaussians_reconstruction")
-    experiment, heldout = heldout_data(cfg=cfg, images=a.images)
-    _write(reconstruction_rows(experiment=experiment, ckpts=a.ckpt, heldout=heldout), a.out)
+    rec, cfg = _lib("experiments.reconstruction"), _spec(a, "image_reconstruction" if a.images else
+                                                           "gaussians_reconstruction")
+    experiment, heldout = rec.heldout_data(cfg=cfg, images=a.images)
+    _write(rec.reconstruction_rows(experiment=experiment, ckpts=a.ckpt, heldout=heldout), a.out)
 
 
 def _concat(a):
@@ -161,52 +133,38 @@ def _concat(a):
 
 
 def _ablation_table(a):
-    from alphabridge.experiments.ablations import sweep_table
-
     success = _spec(a, "ablation_table")["ablations"]["success_modes"]
     cells = json.loads(a.cells_json)["cells"]
-    _write(sweep_table(sweep=a.sweep, cells=cells, success_modes=success), a.out)
+    _write(_lib("experiments.ablations").sweep_table(sweep=a.sweep, cells=cells, success_modes=success), a.out)
 
 
 def _ablation_all(a):
-    from alphabridge.experiments.ablations import COLUMNS
-
     _spec(a, "ablations_all")
-    _write(_csvs(a.tables)[COLUMNS], a.out)
+    _write(_csvs(a.tables)[_lib("experiments.ablations").COLUMNS], a.out)
 
 
 def _ablation_fig(a):
-    import pandas as pd
-
-    from alphabridge.figures.ablations import plot_sweep
-
     success = _spec(a, "ablation_figure")["ablations"]["success_modes"]
-    _save(plot_sweep(pd.read_csv(a.table), sweep=a.sweep, success_modes=success), a)
+    _save(_lib("figures.ablations").plot_sweep(_csvs([a.table]), sweep=a.sweep, success_modes=success), a)
 
 
 def _image_data(a):
-    from alphabridge.data.images import prepare
-
-    print(json.dumps(prepare(_spec(a, "image_data"), out=a.out)))
+    print(json.dumps(_lib("data.images").prepare(_spec(a, "image_data"), out=a.out)))
 
 
 def _image_train(a):
-    from alphabridge.experiments.images import image_train_step
-
-    image_train_step(spec=_spec(a, "image_train"), dataset_npz=a.data, in_ckpt=a.inp, out_ckpt=a.out,
-                     samples_out=a.samples, resume_path=a.resume, progress=not a.quiet)
+    _lib("experiments.images").image_train_step(spec=_spec(a, "image_train"), dataset_npz=a.data, in_ckpt=a.inp,
+                                                out_ckpt=a.out, samples_out=a.samples, resume_path=a.resume,
+                                                progress=not a.quiet)
 
 
 def _image_fig1_data(a):
-    from alphabridge.experiments.images import image_forgetting_demo
-
-    image_forgetting_demo(spec=_spec(a, "image_fig1_data"), dataset_npz=a.data, step1_ckpt=a.step1, out_npz=a.out)
+    _lib("experiments.images").image_forgetting_demo(spec=_spec(a, "image_fig1_data"), dataset_npz=a.data,
+                                                     step1_ckpt=a.step1, out_npz=a.out)
 
 
 def _image_fig(a):
-    from alphabridge.figures import images as fi
-
-    cfg = _spec(a, f"image_{a.figure}")
+    fi, cfg = _lib("figures.images"), _spec(a, f"image_{a.figure}")
     arrays = {name: _npz(p) for name, p in zip(a.datasets, a.arrays)}
     if a.figure == "fig1":
         _save(fi.fig1(cfg, _npz(a.gaussians_demo), arrays), a)
@@ -215,42 +173,34 @@ def _image_fig(a):
 
 
 def _image_fig6_data(a):
-    from alphabridge.experiments.image_figs import fig6_data
-
-    fig6_data(cfg=_spec(a, "image_fig6_data"), dataset=a.dataset, ckpt=a.ckpt, dataset_npz=a.data, out_npz=a.out)
+    _lib("experiments.image_figs").fig6_data(cfg=_spec(a, "image_fig6_data"), dataset=a.dataset, ckpt=a.ckpt,
+                                             dataset_npz=a.data, out_npz=a.out)
 
 
 def _image_classifier(a):
-    from alphabridge.experiments import image_metrics as im
-
-    cfg = _spec(a, "image_classifier")
+    im, cfg = _lib("experiments.image_metrics"), _spec(a, "image_classifier")
     header = im.fit_classifier(images_npz=a.data, ccfg=cfg["images"]["classifier"], out=a.out, report=a.report,
                                device=im.device_of(cfg))
     print(f"domain classifier test accuracy: {header['test_accuracy']:.4f}")
 
 
 def _image_score(a):
-    from alphabridge.experiments import image_metrics as im
-
-    cfg = _spec(a, f"image_{a.score}")
+    im, cfg = _lib("experiments.image_metrics"), _spec(a, f"image_{a.score}")
     net, device, bs = im.scorer(cfg, kind=a.net, classifier=a.classifier)
+    common = dict(net=net, batch_size=bs, device=device)
     if a.score == "ref_stats":
-        im.reference_stats(images_npz=a.data, net=net, out=a.out, meta={"feature_net": a.net, "split": "test"},
-                           batch_size=bs, device=device)
+        im.reference_stats(images_npz=a.data, out=a.out, meta={"feature_net": a.net, "split": "test"}, **common)
     elif a.score == "metrics":
         _write(im.metrics_along_training(samples_npz=a.samples, section=cfg["images"]["runs"][a.dataset],
-                                         dataset=a.dataset, method=a.method, net=net, ref_stats=a.ref, batch_size=bs,
-                                         device=device), a.out)
+                                         dataset=a.dataset, method=a.method, ref_stats=a.ref, **common), a.out)
     else:
-        _write(im.final_table_row(cfg=cfg, dataset=a.dataset, method=a.method, ckpt=a.ckpt, net=net, ref_stats=a.ref,
-                                  batch_size=bs, device=device), a.out)
+        _write(im.final_table_row(cfg=cfg, dataset=a.dataset, method=a.method, ckpt=a.ckpt, ref_stats=a.ref, **common),
+               a.out)
 
 
 def _image_table(a):
-    from alphabridge.experiments.image_metrics import TABLE_COLUMNS
-
     _spec(a, "image_table")
-    _write(_csvs(a.finals)[TABLE_COLUMNS], a.out)
+    _write(_csvs(a.finals)[_lib("experiments.image_metrics").TABLE_COLUMNS], a.out)
 
 
 # name: (function, help, shared flags, own flags {name: argparse kwargs}, fixed defaults)

@@ -182,9 +182,9 @@ def load_config_files(paths: list[str | Path]) -> dict:
 
 @dataclasses.dataclass(frozen=True)
 class GammaConfig:
-    kind: str = "sigmoid"
-    c: float = 10.0
-    d: float = -5.0
+    kind: str
+    c: float
+    d: float
 
 
 @dataclasses.dataclass(frozen=True)

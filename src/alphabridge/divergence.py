@@ -63,7 +63,7 @@ def true_grad_gauss(*, mu: float, sigma: float, alpha: float) -> torch.Tensor:
 GAMMA_KINDS = ("sigmoid", "linear", "hard")
 
 
-def gamma_alpha(alpha, *, kind: str = "sigmoid", c: float = 10.0, d: float = -5.0) -> torch.Tensor:
+def gamma_alpha(alpha, *, kind: str, c: float | None = None, d: float | None = None) -> torch.Tensor:
     """gamma_alpha of eq. (12): gamma_0 = 0, gamma_1 = 1, increasing.
 
     sigmoid: (sig(c a + d) - sig(d)) / (sig(c + d) - sig(d))  (the paper's family; needs c > 0)
@@ -76,8 +76,8 @@ def gamma_alpha(alpha, *, kind: str = "sigmoid", c: float = 10.0, d: float = -5.
     if kind == "hard":
         return (a >= 0.5).to(a.dtype)
     if kind == "sigmoid":
-        if not c > 0:
-            raise ValueError(f"gamma: sigmoid needs c > 0 to be increasing, got c={c}")
+        if c is None or d is None or not c > 0:
+            raise ValueError(f"gamma: sigmoid needs c > 0 (to be increasing) and d, got c={c}, d={d}")
         s0, s1 = torch.sigmoid(_t(d, a)), torch.sigmoid(_t(c + d, a))
         return (torch.sigmoid(c * a + d) - s0) / (s1 - s0)
     raise ValueError(f"gamma: unknown kind {kind!r}; expected one of {GAMMA_KINDS}")

@@ -61,8 +61,8 @@ def negative_elbo(x, *, gen, enc, sigma: float, eps: torch.Tensor) -> torch.Tens
 class WeightOptions:
     """Stabilisation of the importance weights in (16); both off is the paper's estimator."""
 
-    clamp_logw: float | None = None  # clamp |log w| to this value (biased, bounded)
-    self_normalize: bool = False  # divide w by its per-trial batch mean (biased, scale-free)
+    clamp_logw: float | None  # clamp |log w| to this value (biased, bounded); None: the paper's estimator
+    self_normalize: bool  # divide w by its per-trial batch mean (biased, scale-free)
 
 
 def importance_weights(logw: torch.Tensor, opts: WeightOptions) -> torch.Tensor:

@@ -8,12 +8,14 @@ import torch
 
 @dataclasses.dataclass(frozen=True)
 class GaussiansData:
-    grid: tuple[float, ...] = (-4.0, -2.0, 0.0, 2.0, 4.0)
-    std: float = 0.05
-    n_train: int = 100_000
-    n_val: int = 1_000
-    n_test: int = 2_000
-    seed: int = 1234
+    """gaussians.data of the config (no defaults here: config/config.yaml holds them)."""
+
+    grid: tuple[float, ...]
+    std: float
+    n_train: int
+    n_val: int
+    n_test: int
+    seed: int
 
 
 def grid_means(grid) -> torch.Tensor:

@@ -42,13 +42,15 @@ def image_shape(section: dict) -> tuple[int, int, int]:
 
 @dataclasses.dataclass(frozen=True)
 class ImageDataConfig:
+    """images.runs.<dataset>.data of the config (its defaults live there, not here)."""
+
     name: str  # digits | mnist | cifar10 | celeba
-    root: str = "resources/datasets/raw"  # download / raw-file folder (torchvision layout below it)
-    image_size: int = 8  # must be the native size (8, 28, 32); CelebA is resized to it
-    celeba_dir: str | None = None  # user-supplied CelebA folder (img_align_celeba/ + list_attr_celeba.txt)
-    test_fraction: float = 0.1  # digits, and CelebA without list_eval_partition.txt
-    seed: int = 0
-    max_images: int | None = None  # cap on the train set (seeded subset) for CPU presets
+    root: str  # download / raw-file folder (torchvision layout below it)
+    image_size: int  # must be the native size (8, 28, 32); CelebA is resized to it
+    celeba_dir: str | None  # user-supplied CelebA folder (img_align_celeba/ + list_attr_celeba.txt)
+    test_fraction: float  # digits, and CelebA without list_eval_partition.txt
+    seed: int
+    max_images: int | None  # cap on the train set (seeded subset) for CPU presets
 
     def __post_init__(self):
         if self.name not in (*NATIVE_SIZE, "celeba"):

@@ -75,8 +75,10 @@ def segment(g: dict, *, gamma: dict | None, method: str, step: str) -> Segment:
                        gamma=from_dict(GammaConfig, gamma),
                        weights=WeightOptions(clamp_logw=ab["clamp_logw"], self_normalize=ab["self_normalize"]),
                        **common)
-    if step == "III":
-        return Segment(name="III", kind="rkl", iters=ab["step3_iters"], **common)
+    if step == "III":  # the generalisations' surrogate at alpha = gamma = 1 uses the paper's plain weights
+        # (alpha_bridge.clamp_logw / self_normalize stabilise Step II only)
+        return Segment(name="III", kind="rkl", iters=ab["step3_iters"],
+                       weights=WeightOptions(clamp_logw=None, self_normalize=False), **common)
     raise ValueError(f"alpha_bridge has steps I, II, III, not {step!r}")
 
 
@@ -96,7 +98,8 @@ def forgetting_spec(raw: dict, section: dict, *, model=None, sample_uint8: bool 
 
 
 def _data(raw: dict) -> GaussiansData:
-    return from_dict(GaussiansData, raw["gaussians"]["data"])
+    """Training reads the train split only: it is drawn first, so the held-out sizes never change it."""
+    return from_dict(GaussiansData, {**raw["gaussians"]["data"], "n_val": 0, "n_test": 0})
 
 
 STAGES = (

@@ -16,10 +16,10 @@ from torch.nn import functional as F
 
 @dataclasses.dataclass(frozen=True)
 class MLPConfig:
-    z_dim: int = 2
-    hidden: int = 128
-    depth: int = 3  # hidden layers
-    leaky_slope: float = 0.2
+    z_dim: int
+    hidden: int
+    depth: int  # hidden layers
+    leaky_slope: float
 
 
 def per_trial(generators, fn) -> torch.Tensor:

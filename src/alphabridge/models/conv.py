@@ -19,13 +19,14 @@ from torch.nn import functional as F
 from alphabridge.models.batched import BatchedLinear, BatchedMLP, JointDiscriminator, MLPConfig, per_trial
 
 BASE = {8: 2, 28: 7, 32: 4, 64: 4}  # spatial size after the last down-sampling
+SLOPE = 0.2  # DCGAN's LeakyReLU slope, in the conv layers and the auxiliary heads
 
 
 @dataclasses.dataclass(frozen=True)
 class ConvConfig:
     image_shape: tuple[int, int, int]  # (C, H, W), H == W in BASE
-    z_dim: int = 100
-    channels: int = 64  # width of the layer nearest the image; doubles at each down-sampling
+    z_dim: int
+    channels: int  # width of the layer nearest the image; doubles at each down-sampling
 
     @property
     def n_up(self) -> int:
@@ -103,7 +104,7 @@ class ConvTrunk(nn.Module):
         for i, (a, b) in enumerate(zip([c] + widths[:-1], widths)):
             layers += [GroupConv(a, b, generators=generators, transpose=False)]
             layers += [_norm(b, t)] if (norm and i > 0) else []
-            layers += [nn.LeakyReLU(0.2)]
+            layers += [nn.LeakyReLU(SLOPE)]
         self.net = nn.Sequential(*layers)
         self.fc = BatchedLinear(widths[-1] * BASE[size] ** 2, d_out, generators=generators)
 
@@ -137,9 +138,9 @@ def build_conv_aux(kind: str, *, cfg: ConvConfig, generators) -> nn.Module:
     x whose features are concatenated with z before an MLP head."""
     width = cfg.channels * 2 ** (cfg.n_up - 1)
     if kind == "latent":
-        return BatchedMLP(cfg.z_dim, 1, cfg=MLPConfig(z_dim=cfg.z_dim, hidden=width, depth=2), generators=generators)
+        return BatchedMLP(cfg.z_dim, 1, cfg=MLPConfig(z_dim=cfg.z_dim, hidden=width, depth=2, leaky_slope=SLOPE), generators=generators)
     if kind == "joint":
-        head = BatchedMLP(width + cfg.z_dim, 1, cfg=MLPConfig(z_dim=cfg.z_dim, hidden=width, depth=1),
+        head = BatchedMLP(width + cfg.z_dim, 1, cfg=MLPConfig(z_dim=cfg.z_dim, hidden=width, depth=1, leaky_slope=SLOPE),
                           generators=generators)
         return JointDiscriminator(head, x_net=ConvTrunk(cfg, width, generators=generators))
     raise ValueError(f"auxiliary discriminator {kind!r}: expected 'latent' or 'joint'")

@@ -34,11 +34,19 @@ class Segment:
     kind: str  # "ml" (ELBO), "bridge" (surrogate 16), "rkl" (eq. 7), "ns" (non-saturating JS, DCGAN)
     iters: int
     train_encoder: bool = True
-    sigma: float = 0.1  # decoder std of the surrogate p~(x|z) (eq. 13)
-    schedule: str = "linear"
-    gamma: GammaConfig = GammaConfig()
-    weights: obj.WeightOptions = obj.WeightOptions()
-    update_order: str = "joint"  # joint: G and E from the same state; sequential: Algorithm 1 literally
+    # from the config (experiments.gaussians.segment); None where the kind does not use them
+    sigma: float | None = None  # decoder std of the surrogate p~(x|z) (eq. 13)
+    schedule: str | None = None  # Step II's alpha schedule
+    gamma: GammaConfig | None = None
+    weights: obj.WeightOptions | None = None
+    update_order: str | None = None  # joint: G and E from the same state; sequential: Algorithm 1 literally
+
+    def __post_init__(self):
+        need = (["sigma", "update_order"] if self.train_encoder else []) + (
+            ["schedule", "gamma", "weights"] if self.kind == "bridge" else [])
+        missing = [k for k in need if getattr(self, k) is None]
+        if missing:
+            raise ValueError(f"Segment {self.name!r} ({self.kind}) needs {missing}: they come from the config")
 
 
 def _set_grads(module, loss) -> None:

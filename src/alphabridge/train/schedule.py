@@ -9,7 +9,7 @@ import math
 SCHEDULES = ("linear", "cosine", "fast_then_slow")
 
 
-def alpha_at(i: int, n: int, *, kind: str = "linear") -> float:
+def alpha_at(i: int, n: int, *, kind: str) -> float:
     if not 0 <= i < n:
         raise ValueError(f"Step II iteration {i} outside [0, {n})")
     u = (i + 0.5) / n

@@ -22,18 +22,18 @@ _IMPL_KEYS = ("fused", "foreach", "capturable", "differentiable")
 class TrainConfig:
     """What every method shares (one 25-Gaussians run = `trials` seeds trained together)."""
 
-    trials: int = 10
-    seed: int = 0
-    lr: float = 1e-3
-    beta1: float = 0.5
-    beta2: float = 0.999
-    batch_size: int = 256
-    eval_every: int = 250
-    n_eval: int = 2000
-    save_every: int = 500
-    model: MLPConfig | ConvConfig = MLPConfig()
-    d_reg: str = "none"  # none | gp | sn
-    gp_weight: float = 0.1
+    trials: int
+    seed: int
+    lr: float
+    beta1: float
+    beta2: float
+    batch_size: int
+    eval_every: int
+    n_eval: int
+    save_every: int
+    model: MLPConfig | ConvConfig
+    d_reg: str  # none | gp | sn
+    gp_weight: float
     sample_uint8: bool = False  # images: keep saved samples as uint8 (4x smaller checkpoints)
     aux: str = "none"  # section 3.3: none | latent (both marginals, g(z)) | joint (both joints, h(x, z))
 
