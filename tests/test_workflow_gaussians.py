@@ -136,6 +136,26 @@ def test_code_edits_rerun_only_what_depends_on_them(smoke_run):
     assert jobs.get("gaussians_metrics") == 10 and jobs.get("gaussians_table") == 1 and jobs.get("gaussians_fig4") == 1
     assert not any(k in jobs for k in ("gaussians_step1", "gaussians_step2", "gaussians_step3", "gaussians_baseline",
                                        "gaussians_fig1_data"))
+    # models/conv.py is imported by the training code (train/state.py), not only by the image models:
+    # editing it re-runs every 25-Gaussians training job (the code inputs come from the imports)
+    conv = smoke_run / "src/alphabridge/models/conv.py"
+    original = conv.read_text()
+    conv.write_text(original + "\n# an edit\n")
+    try:
+        jobs = _jobs(run_snakemake(["-n", *TARGETS, "--configfile", "config/smoke.yaml"], cwd=smoke_run))
+    finally:
+        conv.write_text(original)
+    assert jobs.get("gaussians_step1") == 6 and jobs.get("gaussians_baseline") == 4, jobs
+    assert jobs.get("gaussians_fig1_data") == 1 and jobs.get("gaussians_metrics") == 10
+    # and a module no 25-Gaussians stage imports re-runs none of them
+    fig = smoke_run / "src/alphabridge/figures/images.py"
+    original = fig.read_text()
+    fig.write_text(original + "\n# an edit\n")
+    try:
+        proc = run_snakemake(["-n", *TARGETS, "--configfile", "config/smoke.yaml"], cwd=smoke_run)
+    finally:
+        fig.write_text(original)
+    assert "Nothing to be done" in proc.stdout + proc.stderr
 
 
 def test_report_gathers_figures_and_tables(smoke_run):

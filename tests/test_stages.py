@@ -1,0 +1,66 @@
+"""The stage declarations: each rule's config slice and code inputs, and each command's parse,
+come from one declaration per stage (alphabridge.stages); the method registry feeds the rest."""
+import json
+
+import pytest
+import yaml
+
+from alphabridge import defaults, methods, stages
+from alphabridge.cli import FLAGS
+from alphabridge.config import ConfigError
+from conftest import REPO
+
+WILDCARDS = {"method": "alpha_bridge", "beta1": "0.5", "step": "II", "dataset": "digits", "datasets": ["digits"]}
+
+
+def test_select_keeps_exactly_the_declared_paths_and_names_a_missing_one():
+    cfg = {"a": {"b": 1, "c": {"d": 2, "e": 3}}, "f": 4}
+    assert stages.select(cfg, ["a.c.d", "f"]) == {"a": {"c": {"d": 2}}, "f": 4}
+    with pytest.raises(ConfigError, match=r"'a\.x': missing"):
+        stages.select(cfg, ["a.x.y"])
+
+
+def test_every_stage_slices_and_parses_the_paper_config():
+    cfg = defaults.config()
+    for name, stage in stages.registry().items():
+        text = stages.stage_json(name, cfg, **WILDCARDS)
+        assert json.loads(text) == stages.select(cfg, stage.keys(**WILDCARDS)), name
+        stages.parse(name, text, **WILDCARDS)  # the command side accepts exactly what the rule passes
+
+
+def test_a_command_refuses_keys_its_stage_does_not_read():
+    cfg = defaults.config()
+    good = json.loads(stages.stage_json("gaussians_metrics", cfg, method="rkl_gp"))
+    assert "alpha_bridge" not in good["gaussians"]  # a one-run method's metrics never read alpha-Bridge's keys
+    with pytest.raises(ConfigError, match="does not read"):
+        stages.parse("gaussians_metrics", json.dumps({**good, "gamma": cfg["gamma"]}), method="rkl_gp")
+    with pytest.raises(ConfigError, match="missing"):
+        stages.parse("gaussians_metrics", json.dumps({"gaussians": {"data": {}}}), method="rkl_gp")
+
+
+def test_step_slices_differ_only_in_their_own_keys():
+    cfg = defaults.config()
+    s1, s2 = (json.loads(stages.stage_json("gaussians_train", cfg, method="alpha_bridge", step=s)) for s in ("I", "II"))
+    assert "gamma" in s2 and "gamma" not in s1 and "schedule" not in s1["gaussians"]["alpha_bridge"]
+    assert "n_val" not in s1["gaussians"]["data"]  # training never reads the held-out sizes
+    spec, _ = stages.spec_of("gaussians_train", cfg, method="alpha_bridge", beta1=0.5, step="II")
+    assert spec.segment.gamma.c == cfg["gamma"]["c"] and spec.train.model.hidden == cfg["gaussians"]["model"]["hidden"]
+
+
+def test_code_inputs_follow_the_imports():
+    train = stages.module_files("alphabridge.experiments.gaussians")
+    assert {"models/conv.py", "train/draws.py", "train/run.py", "stages.py", "methods.py"} <= set(train)
+    assert not any(f.startswith(("figures/", "metrics/")) for f in train)
+    assert "experiments/gaussians.py" not in stages.module_files("alphabridge.experiments.fig2")
+    assert stages.stage_code("fig2_data") == [f"src/alphabridge/{f}" for f in stages.module_files(
+        "alphabridge.experiments.fig2")]
+
+
+def test_one_registry_of_methods_feeds_the_cli_and_matches_the_schema():
+    assert FLAGS["method"]["choices"] == list(methods.REGISTRY)
+    schema = yaml.safe_load((REPO / "workflow/schemas/config.schema.yaml").read_text())
+    g = schema["properties"]["gaussians"]["properties"]
+    assert g["methods"]["items"]["enum"] == list(methods.of("gaussians"))
+    assert g["generalisations"]["items"]["enum"] == [m for m in methods.of("gaussians", steps=True)
+                                                     if m != "alpha_bridge"]
+    assert methods.label("rkl_gp") == "RKL-GP" and methods.color("nope") is None
