@@ -45,18 +45,6 @@ shell.prefix(
 )
 
 
-def step_of(ckpt):
-    """A training rule's Step, from its checkpoint's name: step1.pt -> I, ..., model.pt (one run) -> '-'."""
-    return {"step1.pt": "I", "step2.pt": "II", "step3.pt": "III", "model.pt": "-"}[
-        Path(ckpt).name
-    ]
-
-
-def method_of(w):
-    """A training rule's method: the {ab} or {baseline} wildcard, else the path's folder (dcgan)."""
-    return w.get("ab") or w.get("baseline") or "dcgan"
-
-
 def io_args(input, output, **flags):
     """The file flags of a training command from the rule's named files (a Step's --in exists
     only after Step I; --samples only where the rule writes samples)."""

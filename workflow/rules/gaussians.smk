@@ -27,10 +27,12 @@ rule gaussians_step1:
     threads: 1
     resources:
         gpu=GPU_SMALL,
-    params:  # the Step and method follow from the output file (so the derived rules keep them)
-        cfg=lambda w, output: train_json(w.run, method_of(w), step_of(output.ckpt)),
+    # the derived rules restate their params: a params function that reads `output` is skipped by
+    # Snakemake's params re-run trigger, so the Step must come from the rule, not from the file name
+    params:
+        cfg=lambda w: train_json(w.run, w.ab, "I"),
         args=lambda w, input, output: io_args(
-            input, output, method=method_of(w), beta1=w.b1, step=step_of(output.ckpt)
+            input, output, method=w.ab, beta1=w.b1, step="I"
         ),
     shell:
         "python -m alphabridge gaussians-train --config-json {params.cfg:q} {params.args} --threads {threads} 2>&1 | tee {log}"
@@ -46,6 +48,11 @@ use rule gaussians_step1 as gaussians_step2 with:
         "logs/{run}/{ab}_b1_{b1}_step2.log",
     benchmark:
         "benchmarks/{run}/{ab}_b1_{b1}_step2.tsv"
+    params:
+        cfg=lambda w: train_json(w.run, w.ab, "II"),
+        args=lambda w, input, output: io_args(
+            input, output, method=w.ab, beta1=w.b1, step="II"
+        ),
 
 
 use rule gaussians_step1 as gaussians_step3 with:
@@ -59,6 +66,11 @@ use rule gaussians_step1 as gaussians_step3 with:
         "logs/{run}/{ab}_b1_{b1}_step3.log",
     benchmark:
         "benchmarks/{run}/{ab}_b1_{b1}_step3.tsv"
+    params:
+        cfg=lambda w: train_json(w.run, w.ab, "III"),
+        args=lambda w, input, output: io_args(
+            input, output, method=w.ab, beta1=w.b1, step="III"
+        ),
 
 
 # a one-run baseline: the same command, the whole run (step '-')
@@ -71,6 +83,11 @@ use rule gaussians_step1 as gaussians_baseline with:
     benchmark:
         "benchmarks/{run}/{baseline}_b1_{b1}.tsv"
     priority: 0
+    params:
+        cfg=lambda w: train_json(w.run, w.baseline, "-"),
+        args=lambda w, input, output: io_args(
+            input, output, method=w.baseline, beta1=w.b1, step="-"
+        ),
 
 
 rule gaussians_metrics:

@@ -44,13 +44,9 @@ rule image_step1:
     threads: 1
     resources:
         gpu=GPU_FULL,
-    params:  # the Step and method follow from the output file (so the derived rules keep them)
-        cfg=lambda w, output: image_train_json(
-            w.dataset, method_of(w), step_of(output.ckpt)
-        ),
-        args=lambda w, input, output: io_args(
-            input, output, method=method_of(w), step=step_of(output.ckpt)
-        ),
+    params:
+        cfg=lambda w: image_train_json(w.dataset, w.ab, "I"),
+        args=lambda w, input, output: io_args(input, output, method=w.ab, step="I"),
     shell:
         "python -m alphabridge image-train --config-json {params.cfg:q} --dataset {wildcards.dataset} --data {input.data}"
         " {params.args} --threads {threads} 2>&1 | tee {log}"
@@ -67,6 +63,9 @@ use rule image_step1 as image_step2 with:
         "logs/images/{dataset}_{ab}_step2.log",
     benchmark:
         "benchmarks/images/{dataset}_{ab}_step2.tsv"
+    params:
+        cfg=lambda w: image_train_json(w.dataset, w.ab, "II"),
+        args=lambda w, input, output: io_args(input, output, method=w.ab, step="II"),
 
 
 use rule image_step1 as image_step3 with:
@@ -81,6 +80,9 @@ use rule image_step1 as image_step3 with:
         "logs/images/{dataset}_{ab}_step3.log",
     benchmark:
         "benchmarks/images/{dataset}_{ab}_step3.tsv"
+    params:
+        cfg=lambda w: image_train_json(w.dataset, w.ab, "III"),
+        args=lambda w, input, output: io_args(input, output, method=w.ab, step="III"),
 
 
 use rule image_step1 as image_dcgan with:
@@ -92,6 +94,9 @@ use rule image_step1 as image_dcgan with:
     benchmark:
         "benchmarks/images/{dataset}_dcgan.tsv"
     priority: 0
+    params:
+        cfg=lambda w: image_train_json(w.dataset, "dcgan", "-"),
+        args=lambda w, input, output: io_args(input, output, method="dcgan", step="-"),
 
 
 rule image_fig1_data:
