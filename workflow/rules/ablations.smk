@@ -16,7 +16,7 @@ rule ablation_table:
     conda:
         "../../envs/alphabridge.yaml"
     params:
-        cells=lambda w: dump({"cells": ablation_cells(w.sweep)}),
+        cells=lambda w: json.dumps({"cells": ablation_cells(w.sweep)}),
         cfg=lambda w: stage_json("ablation_table", config),
     shell:
         "python -m alphabridge ablation-table --config-json {params.cfg:q} --sweep {wildcards.sweep}"

@@ -1,6 +1,7 @@
 # Shared by every rule: config validation (before any job runs), the python that runs the CLI,
 # each stage's config slice and code inputs (alphabridge.stages: declared once, in the library),
 # and which rules hold the GPU.
+import json
 import sys
 from pathlib import Path
 
@@ -12,7 +13,7 @@ if (
 
 from alphabridge import methods  # noqa: E402
 from alphabridge.config import ConfigError, load_schema, validate_config  # noqa: E402
-from alphabridge.stages import dump, stage_code, stage_json  # noqa: E402
+from alphabridge.stages import stage_code, stage_json  # noqa: E402
 
 try:
     validate_config(
