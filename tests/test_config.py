@@ -101,3 +101,37 @@ def test_snakemake_rejects_bad_config_before_jobs(repo_copy, override, key):
     assert f"'{key}'" in out
     assert "fig2_data" not in out.split("invalid configuration")[0] or "Job stats" not in out
     assert not (repo_copy / "results").exists()
+
+
+def test_command_line_overrides_are_typed_and_dotted_paths_nest():
+    """Snakemake's --config reads nested YAML as text ('50'); cli_overrides types it again."""
+    from alphabridge.config import cli_overrides
+
+    assert cli_overrides({"fig2": {"trials": "50", "alphas": ["0.1", ".5"]}}) == {"fig2": {"trials": 50, "alphas": [0.1, 0.5]}}
+    assert cli_overrides({"gaussians": {"optim": {"lr": "3e-4"}, "alpha_bridge": {"clamp_logw": "null",
+                                                                                  "self_normalize": "true"}}}) == {
+        "gaussians": {"optim": {"lr": 3e-4}, "alpha_bridge": {"clamp_logw": None, "self_normalize": True}}}
+    assert cli_overrides({"device": "cpu", "gamma": {"kind": "linear"}}) == {"device": "cpu", "gamma": {"kind": "linear"}}
+    both = cli_overrides({"set": {"gaussians.optim.lr": "3.0e-4", "gaussians.optim.beta2": "0.99", "fig2.trials": "7"}})
+    assert both == {"gaussians": {"optim": {"lr": 3e-4, "beta2": 0.99}}, "fig2": {"trials": 7}}
+    assert cli_overrides({"set": "gaussians.fig3.iterations=[1000, 2000]"}) == {"gaussians": {"fig3": {
+        "iterations": [1000, 2000]}}}
+    with pytest.raises(ConfigError, match="set=a.b.c=value"):
+        cli_overrides({"set": "gaussians.optim.lr"})
+    with pytest.raises(ConfigError, match="not a dotted config key"):
+        cli_overrides({"set": {"gaussians..lr": "1"}})
+
+
+@pytest.mark.workflow
+@pytest.mark.parametrize("entry", ["fig2={trials: 50}", "set={fig2.trials: 50}", "set=fig2.trials=50"])
+def test_snakemake_config_overrides_reach_the_rule_typed(entry):
+    proc = run_snakemake(["-n", "-p", "--forceall", "results/figures/fig2.pdf", "--config", entry], cwd=REPO)
+    assert '"trials":50' in proc.stdout and '"trials":"50"' not in proc.stdout
+
+
+@pytest.mark.workflow
+@pytest.mark.parametrize("entry,key", [("set={fig2.trails: 5}", "fig2.trails"), ("fig2={trials: many}", "fig2.trials"),
+                                       ("set={gaussians.optim.lr: .nan}", "gaussians.optim.lr")])
+def test_bad_command_line_override_names_the_key(entry, key):
+    proc = run_snakemake(["-n", "results/figures/fig2.pdf", "--config", entry], cwd=REPO, check=False)
+    assert proc.returncode != 0 and f"'{key}'" in proc.stdout + proc.stderr

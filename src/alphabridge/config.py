@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -168,6 +169,52 @@ def deep_merge(base: dict, override: dict) -> dict:
     out = dict(base)
     for k, v in override.items():
         out[k] = deep_merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+    return out
+
+
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+
+
+def _typed(value):
+    """A scalar Snakemake's --config parser left as text (it reads nested YAML without types): its
+    YAML 1.2 value (numbers such as 3e-4 too, booleans, null), else the text itself."""
+    if isinstance(value, dict):
+        return {k: _typed(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_typed(v) for v in value]
+    if not isinstance(value, str):
+        return value
+    if _NUMBER.fullmatch(value.strip()):
+        return float(value) if any(c in value for c in ".eE") else int(value)
+    try:
+        out = yaml.safe_load(value)
+    except yaml.YAMLError:
+        return value
+    return out if out is None or isinstance(out, (bool, int, float)) else value
+
+
+def cli_overrides(entries: dict) -> dict:
+    """The nested override of `snakemake --config ...` entries, typed: `key={nested: yaml}` entries as
+    they are, and `set={a.b.c: value, ...}` or `set=a.b.c=value` as dotted paths into the config."""
+    entries = dict(entries)
+    dotted = entries.pop("set", None)
+    out = _typed(entries)
+    if isinstance(dotted, str):
+        path, sep, value = dotted.partition("=")
+        if not sep:
+            raise ConfigError(f"--config set={dotted!r}: expected set=a.b.c=value or set='{{a.b.c: value, ...}}'")
+        try:  # raw text: a list or mapping is YAML too
+            dotted = {path: yaml.safe_load(value)}
+        except yaml.YAMLError:
+            dotted = {path: value}
+    for path, value in (dotted or {}).items():
+        parts = str(path).strip().split(".")
+        if not all(parts):
+            raise ConfigError(f"--config set: {path!r} is not a dotted config key (e.g. gaussians.optim.lr)")
+        nested = _typed(value)
+        for part in reversed(parts):
+            nested = {part: nested}
+        out = deep_merge(out, nested)
     return out
 
 

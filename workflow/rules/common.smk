@@ -12,8 +12,26 @@ if (
     sys.path.insert(0, str(SRC))
 
 from alphabridge import methods  # noqa: E402
-from alphabridge.config import ConfigError, load_schema, validate_config  # noqa: E402
+from alphabridge.config import (  # noqa: E402
+    ConfigError,
+    cli_overrides,
+    deep_merge,
+    load_schema,
+    validate_config,
+)
 from alphabridge.stages import stage_code, stage_json  # noqa: E402
+
+# `--config` entries: Snakemake reads nested values as text and refuses dotted keys, so the entries
+# are typed again as YAML and `set={a.b.c: value}` is applied here, before validation.
+try:
+    _over = cli_overrides(workflow.config_settings.config)
+except ConfigError as _e:
+    raise WorkflowError(str(_e)) from None
+config.pop("set", None)
+if _over:
+    _merged = deep_merge(config, _over)
+    config.clear()
+    config.update(_merged)
 
 try:
     validate_config(
