@@ -3,11 +3,13 @@ the library directly. The library's dataclasses carry no defaults of their own: 
 pipeline uses comes from the config file, parsed by the same stage declarations the rules use."""
 from __future__ import annotations
 
+import copy
 import dataclasses
 from functools import lru_cache
 from pathlib import Path
 
-from alphabridge.config import ConfigError, load_config_files
+from alphabridge.config import ConfigError, from_dict, load_config_files
+from alphabridge.data.gaussians import GaussiansData
 from alphabridge.stages import spec_of
 
 CONFIG = Path(__file__).resolve().parents[2] / "config" / "config.yaml"  # the checkout's config
@@ -22,8 +24,8 @@ def _config() -> dict:
 
 
 def config() -> dict:
-    """A fresh copy of config/config.yaml (device: cpu)."""
-    return load_config_files([CONFIG]) | {"device": "cpu"}
+    """A fresh copy of config/config.yaml (device: cpu), safe to modify."""
+    return copy.deepcopy(_config())
 
 
 def train_config(*, method: str = "alpha_bridge", **override):
@@ -44,10 +46,8 @@ def segment(step: str, *, method: str = "alpha_bridge", **override):
 
 
 def gaussians_data(**override):
-    _, data = spec_of("gaussians_train", _config(), method="rkl_sn", beta1=0.5, step="-")
-    full = dataclasses.replace(data, n_val=_config()["gaussians"]["data"]["n_val"],
-                               n_test=_config()["gaussians"]["data"]["n_test"])
-    return dataclasses.replace(full, **override)
+    """gaussians.data, all splits (the training stage reads only the train split), with fields replaced."""
+    return dataclasses.replace(from_dict(GaussiansData, _config()["gaussians"]["data"]), **override)
 
 
 def image_data(name: str = "digits", **override):
