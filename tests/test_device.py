@@ -87,6 +87,9 @@ def _one_iteration(cfg, seg, device, *, train_device=None):
     watch = LossWatch(seg.name)
     r = draws.next(train=train, limit=seg.iters)
     train_iteration(state, cfg=cfg, seg=seg, r=r, i=3, watch=watch)
+    # a logged iteration (the training log's statistics) queues more work, and still reads nothing back
+    state.stats = train_iteration(state, cfg=cfg, seg=seg, r=draws.next(train=train, limit=seg.iters), i=4,
+                                  watch=watch, diag=True)
     return state
 
 
@@ -95,6 +98,7 @@ def test_one_iteration_on_fake_cuda_places_everything_on_the_gpu(fake_cuda, kind
     cfg, seg = KINDS[kind]
     state = _one_iteration(cfg, seg, fake_cuda)
     assert all(t.device.type == "cuda" for t in _tensors(state))
+    assert {"grad_g", "grad_d", "d_real"} <= set(state.stats) and all(v.device.type == "cuda" for v in state.stats.values())
     assert all(o.param_groups[0]["fused"] for o in state.opts.values())  # fused Adam on CUDA
     assert all(s["step"].device.type == "cuda" for o in state.opts.values() for s in o.state.values())
 

@@ -1,6 +1,7 @@
 """Block-prefetched draws equal per-iteration draws; deferred finite-loss checks still name the
 first bad iteration and never let a diverged state reach a resume file."""
 import dataclasses
+import math
 import numpy as np
 import pytest
 import torch
@@ -62,14 +63,22 @@ def test_trial_k_of_a_batched_run_equals_a_one_trial_run():
     np.testing.assert_allclose(many.samples[10][1], one.samples[10][0], rtol=1e-5, atol=1e-6)
 
 
-def test_watch_names_the_first_non_finite_loss():
+def test_watch_names_each_trials_first_non_finite_loss():
+    """Per trial: trial 1 goes inf at iteration 3 (generator), trial 2 nan at 4 (discriminator),
+    trial 0 stays finite; a trial already frozen (skip) is not reported again."""
     watch = LossWatch("II")
-    for it, v in [(1, 1.0), (2, 2.0), (3, float("inf")), (4, float("nan"))]:
+    for it, g, d in [(1, [1.0, 1.0, 1.0], [0.5] * 3), (2, [2.0, 2.0, 2.0], [0.5] * 3),
+                     (3, [3.0, math.inf, 3.0], [0.5] * 3), (4, [4.0, math.nan, 4.0], [0.5, 0.5, math.nan])]:
         watch.it = it
-        watch.add("generator", torch.tensor(v))
-        watch.add("discriminator", torch.tensor(0.5))
-    with pytest.raises(TrainingDiverged, match=r"Step II, iteration 3: generator loss is inf"):
-        watch.check()
+        watch.add("generator", torch.tensor(g))
+        watch.add("discriminator", torch.tensor(d))
+    found = watch.check()
+    assert [(d.trial, d.iteration, d.what) for d in found] == [(1, 3, "generator"), (2, 4, "discriminator")]
+    assert found[0].value == math.inf and found[0].describe("II") == "Step II, iteration 3: generator loss is inf (trial 1)"
+    assert watch.check() == []  # the kept losses were cleared
+    watch.it = 5
+    watch.add("generator", torch.tensor([5.0, math.nan, 5.0]))
+    assert watch.check(skip={1}) == []
 
 
 def test_a_divergence_between_checks_is_reported_and_never_saved(tmp_path, monkeypatch):
@@ -89,7 +98,7 @@ def test_a_divergence_between_checks_is_reported_and_never_saved(tmp_path, monke
 
     monkeypatch.setattr(loop.obj, "discriminator_loss", nan_from_6)
     resume = tmp_path / "r.resume"
-    with pytest.raises(TrainingDiverged, match=r"Step II, iteration 6: discriminator loss is nan"):
+    with pytest.raises(TrainingDiverged, match=r"Step II, iteration 6: discriminator loss is nan \(trial 0\); every trial"):
         run_segment(init_state(cfg), seg=defaults.segment("II", iters=20), cfg=cfg, train=TRAIN,
                     eval_z=eval_noise(cfg), progress=False, resume_path=resume, fingerprint="fp")
     saved = load_checkpoint(resume)

@@ -27,7 +27,7 @@ def _inputs(trials=2, b=5, seed=1):
 def _grad16(gen, disc, x, zp, zq, *, alpha, gamma, sigma, weights=obj.WeightOptions(clamp_logw=None, self_normalize=False)):
     loss, _ = obj.alpha_bridge_generator_loss(x_real=x, z_post=zp, z_prior=zq, gen=gen, disc=disc, alpha=alpha,
                                               gamma=gamma, sigma=sigma, weights=weights)
-    return torch.autograd.grad(loss, list(gen.parameters()))
+    return torch.autograd.grad(loss.sum(), list(gen.parameters()))
 
 
 def _grad15_direct(gen, disc, x, zp, zq, *, alpha, gamma, sigma):
@@ -79,16 +79,16 @@ def test_surrogate16_limits():
     # alpha, gamma -> 1: the reverse-KL generator gradient (7)
     g1 = _grad16(gen, disc, x, zp, zq, alpha=1 - 1e-9, gamma=1.0, sigma=0.3)
     rkl = obj.reverse_kl_generator_loss(disc(gen(zq)))
-    for a, b in zip(g1, torch.autograd.grad(rkl, params)):
+    for a, b in zip(g1, torch.autograd.grad(rkl.sum(), params)):
         torch.testing.assert_close(a, b, rtol=1e-6, atol=1e-7)
 
 
 def test_losses_match_torch_reference():
     g = torch.Generator().manual_seed(0)
     fr, ff = torch.randn(3, 7, 1, generator=g), torch.randn(3, 7, 1, generator=g)
-    ref = sum(F.binary_cross_entropy_with_logits(fr[t], torch.ones_like(fr[t]))
-              + F.binary_cross_entropy_with_logits(ff[t], torch.zeros_like(ff[t])) for t in range(3))
-    torch.testing.assert_close(obj.discriminator_loss(fr, ff), ref)
+    ref = torch.stack([F.binary_cross_entropy_with_logits(fr[t], torch.ones_like(fr[t]))
+                       + F.binary_cross_entropy_with_logits(ff[t], torch.zeros_like(ff[t])) for t in range(3)])
+    torch.testing.assert_close(obj.discriminator_loss(fr, ff), ref)  # one loss per trial
     x, m = torch.randn(3, 7, 2, generator=g), torch.randn(3, 7, 2, generator=g)
     torch.testing.assert_close(obj.recon_nll(x, m, sigma=0.3), -Normal(m, 0.3).log_prob(x).sum(-1))
     mean, logvar = torch.randn(3, 7, 2, generator=g), torch.randn(3, 7, 2, generator=g)
@@ -119,3 +119,18 @@ def test_gradient_penalty_of_linear_critic():
     real, fake = torch.randn(1, 6, 2), torch.randn(1, 6, 2)
     gp = obj.gradient_penalty(critic, real, fake, torch.rand(1, 6, 1))
     assert float(gp.detach()) == pytest.approx((5.0 - 1.0) ** 2)
+
+
+def test_weight_stats_known_answers():
+    """ESS = (sum w)^2 / sum w^2: B for equal weights, 1 for one dominant weight, and the closed form
+    for two values; the largest |log w| as clamped; finite where w itself overflows."""
+    plain = obj.WeightOptions(clamp_logw=None, self_normalize=False)
+    lw = torch.tensor([[0.0, 0.0, 0.0, 0.0], [500.0, 0.0, 0.0, 0.0], [math.log(3.0), 0.0, 0.0, 0.0]])
+    s = obj.weight_stats(lw, -lw, plain)
+    torch.testing.assert_close(s["ess_f"], torch.tensor([4.0, 1.0, 36.0 / 12.0]))
+    torch.testing.assert_close(s["logw_f_max"], torch.tensor([0.0, 500.0, math.log(3.0)]))
+    torch.testing.assert_close(s["ess_r"][1], torch.tensor(3.0))  # weights (0, 1, 1, 1): three equal ones
+    clamped = obj.weight_stats(lw, -lw, obj.WeightOptions(clamp_logw=2.0, self_normalize=True))
+    torch.testing.assert_close(clamped["logw_f_max"][1], torch.tensor(2.0))
+    w = torch.tensor([math.e**2, 1, 1, 1])
+    torch.testing.assert_close(clamped["ess_f"][1], w.sum() ** 2 / (w**2).sum())

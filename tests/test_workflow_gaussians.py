@@ -13,6 +13,8 @@ from alphabridge.config import load_config_files
 from alphabridge.data.gaussians import GaussiansData, make_splits
 from alphabridge.metrics.gaussians import evaluate_samples
 from alphabridge.provenance import config_hash
+from alphabridge.divergence import gamma_alpha
+from alphabridge.train.loop import saved_keys
 from alphabridge.train.schedule import alpha_at
 from conftest import REPO, run_snakemake
 
@@ -22,7 +24,7 @@ RECON = [f"results/gaussians/{m}/b1_0.5/reconstruction.csv" for m in AB]
 TARGETS = ["results/figures/fig4.pdf", "results/figures/fig3.pdf", "results/figures/fig1_gaussians.pdf",
            "results/tables/gaussians_final.csv", "results/figures/fig4_generalisations.pdf", *RECON]
 COLUMNS = ["method", "beta1", "trial", "iteration", "step", "alpha", "inception_score", "kde_loglik",
-           "kde_bandwidth", "modes_covered", "hq_fraction"]
+           "kde_bandwidth", "modes_covered", "hq_fraction", "diverged_at"]
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +60,8 @@ def test_outputs_and_values(smoke_run):
             assert list(df.columns) == COLUMNS
             assert set(df.beta1) == {b1} and set(df.method) == {method}
             with np.load(base / "samples.npz") as npz:
-                assert sorted(npz.files, key=lambda k: int(k[2:])) == [f"it{i}" for i in range(20, 121, 20)]
+                assert saved_keys(npz.files) == [f"it{i}" for i in range(20, 121, 20)]
+                assert list(npz["diverged_at"]) == [0, 0] and df.diverged_at.isna().all()  # no trial diverged
                 x = npz["it120"]
                 assert x.shape == (2, 200, 2) and x.dtype == np.float32 and np.isfinite(x).all()
                 # recompute one row independently of the metrics rule
@@ -188,3 +191,28 @@ def test_reconstruction_rows(smoke_run):
     row = rows[(rows.method == "alpha_bridge_joint") & (rows.step == "III")].iloc[0]
     assert row.x_recon_mean == pytest.approx(float(err.mean()), rel=1e-5)
     assert row.x_recon_std == pytest.approx(float(err.std(unbiased=False)), rel=1e-4)
+
+
+def test_training_logs(smoke_run):
+    """Each training job's log: one row per trial every log_every (10) iterations and at the Step's
+    end, alpha and gamma as the schedule gives them, the ELBO as minus the encoder's loss, weights'
+    ESS within [1, batch]."""
+    cfg = load_config_files([REPO / "config/config.yaml", REPO / "config/smoke.yaml"])
+    batch = cfg["gaussians"]["optim"]["batch_size"]
+    base = smoke_run / "results/gaussians/alpha_bridge/b1_0.5"
+    logs = {n: pd.read_csv(base / f"step{n}.log.csv", dtype={"beta1": str}) for n in (1, 2, 3)}
+    for n, its in ((1, [10, 20, 30, 40]), (2, [50, 60, 70, 80]), (3, [90, 100, 110, 120])):
+        log = logs[n]
+        assert sorted(log.iteration.unique()) == its and (log.groupby("iteration").trial.nunique() == 2).all()
+        assert set(log.method) == {"alpha_bridge"} and set(log.beta1) == {"0.5"}
+        assert np.allclose(log.elbo, -log.loss_e) and (log.grad_g > 0).all() and (log.grad_d > 0).all()
+        assert log[["loss_d", "d_real", "d_fake"]].notna().all().all()
+    two = logs[2]
+    for it, df in two.groupby("iteration"):
+        assert df.alpha.iloc[0] == pytest.approx(alpha_at(it - 41, 40, kind="linear"))
+        assert df.gamma.iloc[0] == pytest.approx(float(gamma_alpha(df.alpha.iloc[0], kind="sigmoid", c=10.0, d=-5.0)))
+    assert two.ess_f.between(1, batch).all() and two.ess_r.between(1, batch).all()
+    assert logs[1].ess_f.isna().all() and (logs[1].alpha == 0).all() and (logs[3].alpha == 1).all()
+    # a trained baseline logs too: one Step '-', reverse-KL alpha = gamma = 1, no inference arm
+    rkl = pd.read_csv(smoke_run / "results/gaussians/rkl_sn/b1_0.1/model.log.csv")
+    assert set(rkl.step) == {"-"} and (rkl.alpha == 1).all() and rkl.loss_e.isna().all() and len(rkl) == 2 * 12

@@ -17,6 +17,7 @@ rule gaussians_step1:
         code=stage_code("gaussians_train"),
     output:
         ckpt="{run}/{ab}/b1_{b1}/step1.pt",
+        trainlog="{run}/{ab}/b1_{b1}/step1.log.csv",  # the training log (alphabridge.train.log)
     log:
         "logs/{run}/{ab}_b1_{b1}_step1.log",
     benchmark:
@@ -44,6 +45,7 @@ use rule gaussians_step1 as gaussians_step2 with:
         prev=lambda w: shared(w.run, w.ab, w.b1, "I", "step1.pt"),
     output:
         ckpt="{run}/{ab}/b1_{b1}/step2.pt",
+        trainlog="{run}/{ab}/b1_{b1}/step2.log.csv",  # the training log (alphabridge.train.log)
     log:
         "logs/{run}/{ab}_b1_{b1}_step2.log",
     benchmark:
@@ -61,6 +63,7 @@ use rule gaussians_step1 as gaussians_step3 with:
         prev=lambda w: shared(w.run, w.ab, w.b1, "II", "step2.pt"),
     output:
         ckpt="{run}/{ab}/b1_{b1}/step3.pt",
+        trainlog="{run}/{ab}/b1_{b1}/step3.log.csv",  # the training log (alphabridge.train.log)
         samples="{run}/{ab}/b1_{b1}/samples.npz",
     log:
         "logs/{run}/{ab}_b1_{b1}_step3.log",
@@ -77,6 +80,7 @@ use rule gaussians_step1 as gaussians_step3 with:
 use rule gaussians_step1 as gaussians_baseline with:
     output:
         ckpt="{run}/{baseline}/b1_{b1}/model.pt",
+        trainlog="{run}/{baseline}/b1_{b1}/model.log.csv",  # the training log (alphabridge.train.log)
         samples="{run}/{baseline}/b1_{b1}/samples.npz",
     log:
         "logs/{run}/{baseline}_b1_{b1}.log",

@@ -34,6 +34,7 @@ rule image_step1:
         data="resources/datasets/{dataset}.npz",
     output:
         ckpt=f"{IDIR}/{{dataset}}/{{ab}}/step1.pt",
+        trainlog=f"{IDIR}/{{dataset}}/{{ab}}/step1.log.csv",  # the training log (alphabridge.train.log)
     log:
         "logs/images/{dataset}_{ab}_step1.log",
     benchmark:
@@ -59,6 +60,7 @@ use rule image_step1 as image_step2 with:
         prev=f"{IDIR}/{{dataset}}/{{ab}}/step1.pt",
     output:
         ckpt=f"{IDIR}/{{dataset}}/{{ab}}/step2.pt",
+        trainlog=f"{IDIR}/{{dataset}}/{{ab}}/step2.log.csv",  # the training log (alphabridge.train.log)
     log:
         "logs/images/{dataset}_{ab}_step2.log",
     benchmark:
@@ -75,6 +77,7 @@ use rule image_step1 as image_step3 with:
         prev=f"{IDIR}/{{dataset}}/{{ab}}/step2.pt",
     output:
         ckpt=f"{IDIR}/{{dataset}}/{{ab}}/step3.pt",
+        trainlog=f"{IDIR}/{{dataset}}/{{ab}}/step3.log.csv",  # the training log (alphabridge.train.log)
         samples=f"{IDIR}/{{dataset}}/{{ab}}/samples.npz",
     log:
         "logs/images/{dataset}_{ab}_step3.log",
@@ -88,6 +91,7 @@ use rule image_step1 as image_step3 with:
 use rule image_step1 as image_dcgan with:
     output:
         ckpt=f"{IDIR}/{{dataset}}/dcgan/model.pt",
+        trainlog=f"{IDIR}/{{dataset}}/dcgan/model.log.csv",  # the training log (alphabridge.train.log)
         samples=f"{IDIR}/{{dataset}}/dcgan/samples.npz",
     log:
         "logs/images/{dataset}_dcgan.log",

@@ -16,7 +16,7 @@ STAGES = (
 
 # The columns for results/tables/ablations.csv; the per-sweep tables add success_fraction.
 COLUMNS = ["sweep", "setting", "method", "beta1", "lr", "kde_loglik_mean", "kde_loglik_std", "hq_fraction_mean",
-           "hq_fraction_std", "modes_mean", "inception_score_mean", "n_trials"]
+           "hq_fraction_std", "modes_mean", "inception_score_mean", "n_trials", "n_diverged"]
 
 
 def cell_row(*, sweep: str, setting: str, method: str, beta1: float, lr: float, metrics_csv: Path,
@@ -30,7 +30,8 @@ def cell_row(*, sweep: str, setting: str, method: str, beta1: float, lr: float, 
             "kde_loglik_mean": float(last.kde_loglik.mean()), "kde_loglik_std": std("kde_loglik"),
             "hq_fraction_mean": float(last.hq_fraction.mean()), "hq_fraction_std": std("hq_fraction"),
             "modes_mean": float(last.modes_covered.mean()), "inception_score_mean": float(last.inception_score.mean()),
-            "n_trials": int(last.trial.nunique()),
+            "n_trials": int(last.trial.nunique()), "n_diverged": int(last.modes_covered.isna().sum()),
+            # a diverged trial (NaN) is a failure; the means above are over the trials that did not diverge
             "success_fraction": float((last.modes_covered >= success_modes).mean())}
 
 

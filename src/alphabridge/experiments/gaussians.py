@@ -24,7 +24,7 @@ AB_KEYS = {
 }
 FIG1_AB_KEYS = tuple(sorted(set(AB_KEYS["I"]) | set(AB_KEYS["II"])))  # Step I restored, then Step II
 # what every training job reads of its section (25-Gaussians: the data draw without the held-out splits)
-SHARED = ("trials", "seed", "save_every", "model", "optim", "eval.every", "eval.n_samples", "data.grid", "data.std",
+SHARED = ("trials", "seed", "save_every", "log_every", "on_divergence", "model", "optim", "eval.every", "eval.n_samples", "data.grid", "data.std",
           "data.n_train", "data.seed")
 
 
@@ -52,7 +52,7 @@ def train_config(g: dict, *, method: str, beta1: float, model=None, sample_uint8
         trials=g["trials"], seed=g["seed"], lr=g["optim"]["lr"], beta1=beta1, beta2=g["optim"]["beta2"],
         batch_size=g["optim"]["batch_size"], eval_every=g["eval"]["every"], n_eval=g["eval"]["n_samples"],
         save_every=g["save_every"], model=model or from_dict(MLPConfig, g["model"]), d_reg=d_reg, gp_weight=gp_weight,
-        sample_uint8=sample_uint8, aux=m.aux,
+        log_every=g["log_every"], on_divergence=g["on_divergence"], sample_uint8=sample_uint8, aux=m.aux,
     )
 
 

@@ -14,10 +14,11 @@ from alphabridge.config import from_dict
 from alphabridge.data.gaussians import GaussiansData, make_splits
 from alphabridge.metrics.gaussians import evaluate_samples
 from alphabridge.stages import Stage
+from alphabridge.train.loop import saved_keys
 from alphabridge.train.schedule import step_and_alpha
 
 METRIC_COLUMNS = ["method", "beta1", "trial", "iteration", "step", "alpha", "inception_score", "kde_loglik",
-                  "kde_bandwidth", "modes_covered", "hq_fraction"]
+                  "kde_bandwidth", "modes_covered", "hq_fraction", "diverged_at"]
 SUMMARY = ["inception_score", "kde_loglik", "modes_covered", "hq_fraction"]
 
 
@@ -60,30 +61,37 @@ def metrics_table(*, samples_npz: Path, spec: MetricsSpec, method: str, beta1_la
     val, test = data["val"].to(device), data["test"].to(device)
     rows = []
     with np.load(samples_npz) as npz:
-        keys = sorted(npz.files, key=lambda k: int(k[2:]))
+        keys = saved_keys(npz.files)
         keys = keys[-1:] if final_only else keys
+        dead = npz["diverged_at"] if "diverged_at" in npz.files else None
         for key in keys:
             it = int(key[2:])
             step, alpha = step_and_alpha(it, spec.plan)
             x_all = torch.from_numpy(npz[key]).to(device)
             for trial in range(x_all.shape[0]):
-                m = evaluate_samples(x_all[trial], means=means, std=std, val=val, test=test,
-                                     bandwidths=list(spec.bandwidths), n_std=spec.hq_std)
+                at = int(dead[trial]) if dead is not None and dead[trial] > 0 else None
+                if at is not None and it >= at:  # a frozen trial: NaN metrics, its first bad iteration
+                    m = dict.fromkeys(METRIC_COLUMNS[6:11], float("nan"))
+                else:
+                    m = evaluate_samples(x_all[trial], means=means, std=std, val=val, test=test,
+                                         bandwidths=list(spec.bandwidths), n_std=spec.hq_std)
                 rows.append({"method": method, "beta1": beta1_label, "trial": trial, "iteration": it,
-                             "step": step, "alpha": alpha, **m})
+                             "step": step, "alpha": alpha, **m, "diverged_at": at})
     return pd.DataFrame(rows, columns=METRIC_COLUMNS)
 
 
 def final_table(tables: list[pd.DataFrame]) -> pd.DataFrame:
-    """Per method and beta1: mean and std over trials of each metric at the last iteration."""
+    """Per method and beta1: mean and std over the trials that did not diverge of each metric at the
+    last iteration, and how many diverged (n_diverged; their rows are NaN)."""
     rows = []
     for df in tables:
         last = df[df.iteration == df.iteration.max()]
+        alive = last[last.diverged_at.isna()] if "diverged_at" in last else last
         row = {"method": last.method.iloc[0], "beta1": last.beta1.iloc[0], "iteration": int(last.iteration.iloc[0]),
-               "n_trials": int(last.trial.nunique())}
+               "n_trials": int(last.trial.nunique()), "n_diverged": int(len(last) - len(alive))}
         for m in SUMMARY:
-            row[f"{m}_mean"] = float(last[m].mean())
-            row[f"{m}_std"] = float(last[m].std(ddof=1)) if len(last) > 1 else 0.0
+            row[f"{m}_mean"] = float(alive[m].mean())
+            row[f"{m}_std"] = float(alive[m].std(ddof=1)) if len(alive) > 1 else 0.0
         rows.append(row)
     return pd.DataFrame(rows)
 

@@ -19,7 +19,7 @@ from alphabridge.metrics import inception as inc
 from alphabridge.metrics.classifier import (ClassifierArch, evaluate_accuracy, load_classifier, save_classifier,
                                             train_classifier)
 from alphabridge.stages import RUNTIME, Stage
-from alphabridge.train.loop import generate
+from alphabridge.train.loop import generate, saved_keys
 from alphabridge.train.schedule import step_and_alpha
 from alphabridge.train.state import init_state, restore_checkpoint
 
@@ -128,9 +128,13 @@ def metrics_along_training(*, samples_npz: Path, section: dict, dataset: str, me
     ref = load_reference(ref_stats, device=device)
     rows = []
     with np.load(samples_npz) as npz:
-        for key in sorted(npz.files, key=lambda k: int(k[2:])):
+        dead = int(npz["diverged_at"][0]) if "diverged_at" in npz.files else 0  # trial 0's first bad iteration
+        for key in saved_keys(npz.files):
             it = int(key[2:])
-            fid, is_ = score(_images(npz[key][0], shape), net=net, ref=ref, batch_size=batch_size, device=device)
+            if dead and it >= dead:  # uint8 samples cannot hold NaN: the mark says they are void
+                fid, is_ = float("nan"), float("nan")
+            else:
+                fid, is_ = score(_images(npz[key][0], shape), net=net, ref=ref, batch_size=batch_size, device=device)
             step, alpha = step_and_alpha(it, section["alpha_bridge"] if methods.get(method).steps else None)
             rows.append({"method": method, "dataset": dataset, "iteration": it, "step": step, "alpha": alpha,
                          "fid": fid, "inception_score": is_, "feature_net": section["eval"]["feature_net"]})
@@ -145,7 +149,8 @@ def final_scores(*, cfg: dict, dataset: str, method: str, ckpt: Path, n_samples:
     c, h, w = image_shape(section)
     tcfg = image_train_config(section, method=method)
     state = init_state(tcfg, x_dim=c * h * w, device=device)
-    restore_checkpoint(state, ckpt)
+    if 0 in restore_checkpoint(state, ckpt).get("diverged", {}):
+        return {"method": method, "inception_score": float("nan"), "fid": float("nan"), "n_samples": n_samples}
     z = torch.randn(tcfg.trials, n_samples, tcfg.model.z_dim, generator=torch.Generator().manual_seed(4242))
     x = generate(state.gen, z.to(device), as_uint8=True)[0]
     fid, is_ = score(_images(x, (c, h, w)), net=net, ref=load_reference(ref_stats, device=device),

@@ -18,7 +18,7 @@ from alphabridge.train.run import ForgettingSpec, RunSpec, forgetting_runs, run_
 
 IMAGE_METHODS = methods.of("images")
 # what every image training job reads of its runs.<dataset> section
-SHARED = ("data", "trials", "seed", "beta1", "save_every", "model", "optim", "eval.every", "eval.n_samples")
+SHARED = ("data", "trials", "seed", "beta1", "save_every", "log_every", "on_divergence", "model", "optim", "eval.every", "eval.n_samples")
 
 
 def _section(raw: dict) -> dict:

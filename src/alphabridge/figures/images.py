@@ -107,7 +107,7 @@ def fig5_columns(section: dict, *, saved: list[str]) -> list[tuple[str, str]]:
     n1, n2, n3 = ab["step1_iters"], ab["step2_iters"], ab["step3_iters"]
     targets = [("end of Step I", n1)] + [(f"Step II, {q:.0%}", n1 + round(q * n2)) for q in (0.25, 0.5, 0.75)] + [
         ("end of Step II", n1 + n2), ("end of Step III", n1 + n2 + n3)]
-    its = sorted(int(k[2:]) for k in saved)
+    its = sorted(int(k[2:]) for k in saved if k.startswith("it"))  # not diverged_at
     out = []
     for title, t in targets:
         it = min(its, key=lambda i: abs(i - t))

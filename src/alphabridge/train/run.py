@@ -15,6 +15,7 @@ from alphabridge import device as dev
 from alphabridge.io import atomic_path
 from alphabridge.provenance import write_sidecar
 from alphabridge.train.checkpoint import save_checkpoint
+from alphabridge.train.log import log_path, write_log
 from alphabridge.train.loop import Segment, generate, run_segment, samples_array
 from alphabridge.train.state import TrainConfig, eval_noise, init_state, restore_checkpoint, state_payload
 
@@ -52,7 +53,8 @@ class ForgettingSpec:
 def run_training(*, spec: RunSpec, train: torch.Tensor, x_dim: int, in_ckpt: Path | None, out_ckpt: Path,
                  samples_out: Path | None, resume_path: Path | None, progress: bool = True) -> None:
     """Shared by every experiment: restore the previous Step, train the spec's Segment, write the
-    checkpoint (carrying every sample saved so far) and samples."""
+    checkpoint (carrying every sample saved so far and the trials that diverged), samples, and this
+    job's training log beside the checkpoint (train/log.py)."""
     cfg, method, beta1, step, tcfg, seg = spec.raw, spec.method, spec.beta1, spec.step, spec.train, spec.segment
     device, runtime = dev.setup(cfg)
     state = init_state(tcfg, x_dim=x_dim, device=device)
@@ -60,6 +62,7 @@ def run_training(*, spec: RunSpec, train: torch.Tensor, x_dim: int, in_ckpt: Pat
     if in_ckpt is not None:
         ck = restore_checkpoint(state, in_ckpt)
         in_hash, runtimes = ck.get("fingerprint", ""), ck.get("runtimes", [])
+        state.log = []  # each job logs its own Step
     # the resolved device and numerics are part of what a resume file must match
     fp = _fingerprint(cfg, method, beta1, step, in_hash, json.dumps(runtime, sort_keys=True))
     run_segment(state, seg=seg, cfg=tcfg, train=train.to(device), eval_z=eval_noise(tcfg, device=device),
@@ -71,8 +74,9 @@ def run_training(*, spec: RunSpec, train: torch.Tensor, x_dim: int, in_ckpt: Pat
     if samples_out is not None:
         with atomic_path(samples_out, suffix=".npz") as tmp:
             with open(tmp, "wb") as fh:
-                np.savez(fh, **samples_array(state.samples))
+                np.savez(fh, **samples_array(state.samples, state.diverged, tcfg.trials))
         write_sidecar(samples_out, config_slice=cfg, device=device, extra={"runtimes": runtimes})
+    write_log(state.log, log_path(out_ckpt), method=method, beta1=beta1)
     if resume_path is not None and Path(resume_path).exists():
         Path(resume_path).unlink()  # the finished checkpoint supersedes it
 

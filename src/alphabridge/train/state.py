@@ -34,6 +34,8 @@ class TrainConfig:
     model: MLPConfig | ConvConfig
     d_reg: str  # none | gp | sn
     gp_weight: float
+    log_every: int  # training-log rows every this many iterations (train/log.py)
+    on_divergence: str  # freeze: a diverged trial is frozen and marked, the others go on | fail: stop the run
     sample_uint8: bool = False  # images: keep saved samples as uint8 (4x smaller checkpoints)
     aux: str = "none"  # section 3.3: none | latent (both marginals, g(z)) | joint (both joints, h(x, z))
 
@@ -52,6 +54,8 @@ class TrainState:
     aux: torch.nn.Module | None = None  # the generalisations' latent or joint discriminator
     iteration: int = 0
     samples: dict = dataclasses.field(default_factory=dict)  # iteration -> [T, n, x_dim] (float32 or uint8)
+    diverged: dict = dataclasses.field(default_factory=dict)  # trial -> its first non-finite iteration (any Step)
+    log: list = dataclasses.field(default_factory=list)  # this job's training-log rows (train/log.py)
 
     @property
     def device(self) -> torch.device:
@@ -86,17 +90,24 @@ def init_state(cfg: TrainConfig, *, x_dim: int = 2, device="cpu") -> TrainState:
     return state
 
 
-def _modules(state: TrainState) -> tuple[str, ...]:
+def modules(state: TrainState) -> tuple:
+    """The state's networks (those a frozen trial is frozen in)."""
+    return tuple(getattr(state, k) for k in _names(state))
+
+
+def _names(state: TrainState) -> tuple[str, ...]:
     return ("gen", "disc", "enc") + (("aux",) if state.aux is not None else ())
 
 
 def state_payload(state: TrainState) -> dict:
     return {
         "iteration": state.iteration,
-        "models": {k: getattr(state, k).state_dict() for k in _modules(state)},
+        "models": {k: getattr(state, k).state_dict() for k in _names(state)},
         "optim": {k: o.state_dict() for k, o in state.opts.items()},
         "rng": [g.get_state() for g in state.rngs],
         "samples": state.samples,
+        "diverged": state.diverged,
+        "log": state.log,
     }
 
 
@@ -108,7 +119,7 @@ def _load_optimizer(opt: torch.optim.Optimizer, saved: dict) -> None:
 def restore_state(state: TrainState, payload: dict, *, source: str) -> TrainState:
     """Load a payload (tensors on any device) into `state` on its own device."""
     try:
-        for k in _modules(state):
+        for k in _names(state):
             getattr(state, k).load_state_dict(payload["models"][k])
         for k, o in state.opts.items():
             _load_optimizer(o, payload["optim"][k])
@@ -120,6 +131,8 @@ def restore_state(state: TrainState, payload: dict, *, source: str) -> TrainStat
         raise CheckpointError(f"checkpoint {source} does not match this configuration: {e}") from e
     state.iteration = int(payload["iteration"])
     state.samples = dict(payload["samples"])
+    state.diverged = dict(payload.get("diverged", {}))  # checkpoints from before per-trial divergence have none
+    state.log = list(payload.get("log", []))
     return state
 
 
