@@ -24,6 +24,7 @@ rule all:
     input:
         "results/figures/fig2.pdf",
         "results/figures/fig4.pdf",
+        "results/figures/step2_diagnostics.pdf",
         "results/figures/fig3.pdf",
         "results/figures/fig1_gaussians.pdf",
         "results/tables/gaussians_final.csv",

@@ -22,7 +22,8 @@ pytestmark = pytest.mark.workflow
 AB = ["alpha_bridge", "alpha_bridge_marginals", "alpha_bridge_joint"]
 RECON = [f"results/gaussians/{m}/b1_0.5/reconstruction.csv" for m in AB]
 TARGETS = ["results/figures/fig4.pdf", "results/figures/fig3.pdf", "results/figures/fig1_gaussians.pdf",
-           "results/tables/gaussians_final.csv", "results/figures/fig4_generalisations.pdf", *RECON]
+           "results/tables/gaussians_final.csv", "results/figures/fig4_generalisations.pdf",
+           "results/figures/step2_diagnostics.pdf", *RECON]
 COLUMNS = ["method", "beta1", "trial", "iteration", "step", "alpha", "inception_score", "kde_loglik",
            "kde_bandwidth", "modes_covered", "hq_fraction", "diverged_at"]
 
@@ -51,7 +52,7 @@ def test_outputs_and_values(smoke_run):
     data = make_splits(GaussiansData(**{k: tuple(v) if isinstance(v, list) else v for k, v in g["data"].items()}))
     for name in TARGETS:
         assert (smoke_run / name).stat().st_size > 0
-    for fig in ("fig4", "fig3", "fig1_gaussians", "fig4_generalisations"):
+    for fig in ("fig4", "fig3", "fig1_gaussians", "fig4_generalisations", "step2_diagnostics"):
         assert (smoke_run / f"results/figures/{fig}.png").read_bytes()[:4] == b"\x89PNG"
     for method in g["methods"] + g["generalisations"]:
         for b1 in ("0.1", "0.5"):
@@ -193,10 +194,10 @@ def test_reconstruction_rows(smoke_run):
     assert row.x_recon_std == pytest.approx(float(err.std(unbiased=False)), rel=1e-4)
 
 
-def test_training_logs(smoke_run):
+def test_training_logs_and_diagnostics(smoke_run):
     """Each training job's log: one row per trial every log_every (10) iterations and at the Step's
     end, alpha and gamma as the schedule gives them, the ELBO as minus the encoder's loss, weights'
-    ESS within [1, batch]."""
+    ESS within [1, batch]; the diagnostic table holds the logs' medians at the Step II iterations."""
     cfg = load_config_files([REPO / "config/config.yaml", REPO / "config/smoke.yaml"])
     batch = cfg["gaussians"]["optim"]["batch_size"]
     base = smoke_run / "results/gaussians/alpha_bridge/b1_0.5"
@@ -213,6 +214,10 @@ def test_training_logs(smoke_run):
         assert df.gamma.iloc[0] == pytest.approx(float(gamma_alpha(df.alpha.iloc[0], kind="sigmoid", c=10.0, d=-5.0)))
     assert two.ess_f.between(1, batch).all() and two.ess_r.between(1, batch).all()
     assert logs[1].ess_f.isna().all() and (logs[1].alpha == 0).all() and (logs[3].alpha == 1).all()
+    table = pd.read_csv(smoke_run / "results/tables/step2_diagnostics.csv", dtype={"beta1": str})
+    row = table[(table.beta1 == "0.5") & (table.iteration == 70)].iloc[0]
+    at70 = two[two.iteration == 70]
+    assert row.d_fake == pytest.approx(at70.d_fake.median()) and row.ess_f_frac == pytest.approx(at70.ess_f.median() / batch)
     # a trained baseline logs too: one Step '-', reverse-KL alpha = gamma = 1, no inference arm
     rkl = pd.read_csv(smoke_run / "results/gaussians/rkl_sn/b1_0.1/model.log.csv")
     assert set(rkl.step) == {"-"} and (rkl.alpha == 1).all() and rkl.loss_e.isna().all() and len(rkl) == 2 * 12

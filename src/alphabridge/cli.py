@@ -1,8 +1,7 @@
-"""Command line: `python -m alphabridge <command> ...`; each Snakemake rule calls one command.
-
-A command parses the config slice its rule passed with its stage's declaration (alphabridge.stages),
-calls one library function and writes the result: nothing here decides a key, a number or a layout.
-Flags shared by several commands are declared once, in FLAGS."""
+"""Command line: `python -m alphabridge <command> ...`; each Snakemake rule calls one command. A command
+parses the config slice its rule passed with its stage's declaration (alphabridge.stages), calls one
+library function and writes the result: nothing here decides a key, a number or a layout. Flags shared
+by several commands are declared once, in FLAGS."""
 from __future__ import annotations
 
 import argparse
@@ -116,14 +115,16 @@ def _gaussians_fig(a):
         its = cfg["gaussians"]["fig3"]["iterations"]
         samples = {m: {it: z[f"it{it}"] for it in its} for m, z in zip(a.methods, map(_npz, a.samples))}
         _save(gf.fig3(cfg, samples, beta1=a.beta1), a)
+    elif a.figure == "diagnostics":  # the figure, and the Step II medians the README quotes
+        fig, table = _lib("figures.diagnostics").diagnostics(cfg, _csvs(a.logs, dtype={"beta1": str}))
+        _save(fig, a)
+        _write(table, a.out)
     else:
-        _save(gf.fig4(cfg, _csvs(a.metrics, dtype={"beta1": str})) if a.figure == "fig4" else gf.fig1(cfg, _npz(a.demo)),
-              a)
+        _save(gf.fig4(cfg, _csvs(a.metrics, dtype={"beta1": str})) if a.figure == "fig4" else gf.fig1(cfg, _npz(a.demo)), a)
 
 
 def _reconstruction(a):
-    rec, cfg = _lib("experiments.reconstruction"), _spec(a, "image_reconstruction" if a.images else
-                                                           "gaussians_reconstruction")
+    rec, cfg = _lib("experiments.reconstruction"), _spec(a, f"{'image' if a.images else 'gaussians'}_reconstruction")
     experiment, heldout = rec.heldout_data(cfg=cfg, images=a.images)
     _write(rec.reconstruction_rows(experiment=experiment, ckpts=a.ckpt, heldout=heldout), a.out)
 
@@ -166,10 +167,8 @@ def _image_fig1_data(a):
 def _image_fig(a):
     fi, cfg = _lib("figures.images"), _spec(a, f"image_{a.figure}")
     arrays = {name: _npz(p) for name, p in zip(a.datasets, a.arrays)}
-    if a.figure == "fig1":
-        _save(fi.fig1(cfg, _npz(a.gaussians_demo), arrays), a)
-    else:
-        _save(fi.fig5(cfg, arrays) if a.figure == "fig5" else fi.plot_fig6(arrays), a)
+    draw = {"fig1": lambda: fi.fig1(cfg, _npz(a.gaussians_demo), arrays), "fig5": lambda: fi.fig5(cfg, arrays)}
+    _save(draw.get(a.figure, lambda: fi.plot_fig6(arrays))(), a)
 
 
 def _image_fig6_data(a):
@@ -225,6 +224,7 @@ COMMANDS = {
                         "beta1": dict(required=True)}, {"figure": "fig3"}),
     "gaussians-fig4": (_gaussians_fig, "Fig. 4: IS and KDE-LL vs iteration, mean +- std over trials",
                        ("metrics", *FIG), {}, {"figure": "fig4"}),
+    "gaussians-diagnostics": (_gaussians_fig, "Step diagnostics from logs", ("out", *FIG), {"logs": PS}, {"figure": "diagnostics"}),
     "reconstruction": (_reconstruction, "inference arm: mean |x - G(E(x))|^2 on held-out data and |z - E(G(z))|^2 per "
                        "checkpoint", ("out", "threads"),
                        {"ckpt": PS, "images": dict(type=Path, help="prepared image npz (held-out x: its test images); "

@@ -28,6 +28,7 @@ STAGE_MODULES = (
     "alphabridge.experiments.gaussians",
     "alphabridge.experiments.gaussians_metrics",
     "alphabridge.figures.gaussians",
+    "alphabridge.figures.diagnostics",
     "alphabridge.experiments.reconstruction",
     "alphabridge.experiments.ablations",
     "alphabridge.figures.ablations",

@@ -186,6 +186,34 @@ use rule gaussians_fig4 as gaussians_fig4_generalisations with:
         "logs/gaussians/fig4_generalisations.log",
 
 
+# alpha-Bridge's training logs over Steps I-III (both beta1s): what happens near alpha = 0.75
+rule gaussians_diagnostics:
+    input:
+        code=stage_code("gaussians_diagnostics"),
+        logs=expand(
+            f"{GDIR}/alpha_bridge/b1_{{b1}}/step{{n}}.log.csv",
+            b1=G["beta1s"],
+            n=[1, 2, 3],
+        ),
+    output:
+        pdf=report(
+            "results/figures/step2_diagnostics.pdf",
+            caption="../report/step2_diagnostics.rst",
+            category="25-Gaussians",
+        ),
+        png="results/figures/step2_diagnostics.png",
+        csv="results/tables/step2_diagnostics.csv",
+    log:
+        "logs/gaussians/step2_diagnostics.log",
+    conda:
+        "../../envs/alphabridge.yaml"
+    params:
+        cfg=stage_json("gaussians_diagnostics", config),
+    shell:
+        "python -m alphabridge gaussians-diagnostics --config-json {params.cfg:q} --logs {input.logs} --out {output.csv}"
+        " --pdf {output.pdf} --png {output.png} 2>&1 | tee {log}"
+
+
 rule gaussians_fig3:
     input:
         code=stage_code("gaussians_fig3"),

@@ -1,0 +1,99 @@
+"""The Step II diagnostic figure: alpha-Bridge's training logs (train/log.py) over Steps I-III, one
+colour per beta1, median over trials with the inter-quartile band, the Step boundaries dashed, alpha
+read on the top axis and alpha = 0.75 dotted (where the README's runs lose modes)."""
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from alphabridge.stages import Stage  # noqa: E402
+
+STAGES = (Stage("gaussians_diagnostics", __name__, keys=lambda **_: ["gaussians.optim.batch_size"]),)
+
+# (title, [(column, line style, label)], log scale): solid and dashed are the two halves of a pair
+PANELS = (
+    ("D's mean logit f(x) = log q/p", [("d_real", "-", "on data"), ("d_fake", "--", "on G(z)")], False),
+    ("effective sample size / batch", [("ess_f", "-", "w_F (data)"), ("ess_r", "--", "w_R (G(z))")], True),
+    ("largest |log w| in the batch", [("logw_f_max", "-", "w_F"), ("logw_r_max", "--", "w_R")], True),
+    ("gradient norm", [("grad_g", "-", "G"), ("grad_d", "--", "D")], True),
+    ("losses", [("loss_d", "-", "D (cross-entropy)"), ("loss_g", "--", "G (surrogate / reverse KL)")], False),
+    ("ELBO of the inference arm", [("elbo", "-", "ELBO")], False),
+)
+ALPHA_MARK = 0.75
+
+
+def _band(ax, df: pd.DataFrame, col: str, *, color, ls, scale: float = 1.0):
+    g = df.groupby("iteration")[col]
+    med, lo, hi = (g.median() / scale, g.quantile(0.25) / scale, g.quantile(0.75) / scale)
+    if med.notna().any():
+        ax.plot(med.index, med.values, color=color, ls=ls, lw=1.0)
+        ax.fill_between(med.index, lo.values, hi.values, color=color, alpha=0.15, lw=0)
+
+
+def _alpha_axis(ax, logs: pd.DataFrame):
+    """Top axis: alpha at its Step II iterations (alpha is a function of the iteration there)."""
+    two = logs[logs.step == "II"].drop_duplicates("iteration").sort_values("iteration")
+    if two.empty:
+        return
+    top = ax.twiny()
+    top.set_xlim(ax.get_xlim())
+    ticks = [a for a in (0.25, 0.5, 0.75, 0.95) if (two.alpha >= a).any()]
+    top.set_xticks([float(two.iteration[two.alpha >= a].iloc[0]) for a in ticks])
+    top.set_xticklabels([f"α={a:g}" for a in ticks], fontsize=6)
+    top.tick_params(length=2, pad=1)
+
+
+def diagnostics(cfg: dict, logs: pd.DataFrame):
+    """logs: the concatenated *.log.csv of alpha-Bridge's Steps (both beta1s, every trial) ->
+    (the figure, the summary table)."""
+    batch = cfg["gaussians"]["optim"]["batch_size"]
+    beta1s = sorted(logs.beta1.astype(str).unique(), key=float)
+    colors = dict(zip(beta1s, ("tab:red", "tab:blue", "tab:green", "tab:purple")))
+    ends = logs.groupby("step").iteration.max()  # a Step always logs its last iteration
+    bounds = [int(ends[s]) for s in ("I", "II") if s in ends]
+    two = logs[(logs.step == "II") & (logs.alpha >= ALPHA_MARK)]
+    mark = float(two.iteration.min()) if not two.empty else None
+    fig, axes = plt.subplots(2, 3, figsize=(10.5, 5.6))
+    for ax, (title, cols, log_scale) in zip(axes.flat, PANELS):
+        for b1 in beta1s:
+            df = logs[logs.beta1.astype(str) == b1]
+            for col, ls, _ in cols:
+                _band(ax, df, col, color=colors[b1], ls=ls, scale=batch if col.startswith("ess") else 1.0)
+        for b in bounds:
+            ax.axvline(b, color="0.4", ls="--", lw=0.7)
+        if mark is not None:
+            ax.axvline(mark, color="0.2", ls=":", lw=0.9)
+        if log_scale:
+            ax.set_yscale("log")
+        ax.set_title(title + "  (" + ", ".join(f"{'—' if ls == '-' else '– –'} {lab}" for _, ls, lab in cols) + ")",
+                     fontsize=7)
+        ax.set_xlabel("iteration (Steps I | II | III)", fontsize=7)
+        ax.tick_params(labelsize=6)
+        ax.grid(alpha=0.3, lw=0.4)
+        ax.set_xlim(0, int(logs.iteration.max()))  # every panel spans the three Steps, logged or not
+        _alpha_axis(ax, logs)
+    handles = [plt.Line2D([], [], color=colors[b], lw=1.5) for b in beta1s]
+    n = int(logs.trial.nunique())
+    fig.legend(handles, [f"β1 = {b}" for b in beta1s], loc="lower center", ncol=len(beta1s), fontsize=7,
+               title=f"α-Bridge, median and quartiles over {n} trials; dotted: α = {ALPHA_MARK}", title_fontsize=7)
+    fig.tight_layout(rect=(0, 0.07, 1, 1))
+    return fig, summary(logs, batch=batch)
+
+
+def summary(logs: pd.DataFrame, *, batch: int, alphas=(0.25, 0.5, 0.7, 0.75, 0.8, 0.9)) -> pd.DataFrame:
+    """The medians over trials at the Step II iterations nearest each alpha (what the README quotes)."""
+    two = logs[logs.step == "II"]
+    rows = []
+    for (b1, it), df in two.groupby(["beta1", "iteration"]):
+        rows.append({"beta1": b1, "iteration": it, "alpha": float(df.alpha.iloc[0]),
+                     **{c: float(np.nanmedian(df[c])) for c in ("d_real", "d_fake", "logw_f_max", "logw_r_max",
+                                                                 "grad_g", "grad_d", "loss_g")},
+                     "ess_f_frac": float(np.nanmedian(df.ess_f)) / batch, "ess_r_frac": float(np.nanmedian(df.ess_r)) / batch})
+    table = pd.DataFrame(rows)
+    pick = [table[table.beta1 == b].iloc[(table[table.beta1 == b].alpha - a).abs().argsort()[:1]]
+            for b in table.beta1.unique() for a in alphas]
+    return pd.concat(pick).drop_duplicates(["beta1", "iteration"]).reset_index(drop=True)
