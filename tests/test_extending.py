@@ -140,7 +140,8 @@ def test_a_sweep_in_an_overlay_resolves_and_shares_the_fig4_run(done):
 def test_a_new_metric_rescored_without_retraining(done):
     assert done.metric_jobs == {"gaussians_metrics": 2, "gaussians_table": 1}, done.metric_jobs
     m, t = done.metric_metrics, done.metric_table
-    assert m.columns[-1] == "mode_dist" and list(t.columns[-2:]) == ["mode_dist_mean", "mode_dist_std"]
+    assert list(m.columns[-2:]) == ["mode_dist", "diverged_at"] and list(t.columns[-2:]) == ["mode_dist_mean",
+                                                                                             "mode_dist_std"]
     pd.testing.assert_frame_equal(m.drop(columns="mode_dist"), done.metrics)  # the other columns as before
     with np.load(done.repo / f"{NEW_DIR}/samples.npz") as npz:
         x = npz["it120"].astype(np.float64)  # [trials, n, 2]

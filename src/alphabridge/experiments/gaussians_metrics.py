@@ -17,8 +17,8 @@ from alphabridge.stages import Stage
 from alphabridge.train.loop import saved_keys
 from alphabridge.train.schedule import step_and_alpha
 
-METRIC_COLUMNS = ["method", "beta1", "trial", "iteration", "step", "alpha", "inception_score", "kde_loglik",
-                  "kde_bandwidth", "modes_covered", "hq_fraction", "diverged_at"]
+VALUES = ["inception_score", "kde_loglik", "kde_bandwidth", "modes_covered", "hq_fraction"]  # evaluate_samples'
+METRIC_COLUMNS = ["method", "beta1", "trial", "iteration", "step", "alpha", *VALUES, "diverged_at"]
 SUMMARY = ["inception_score", "kde_loglik", "modes_covered", "hq_fraction"]
 
 
@@ -71,7 +71,7 @@ def metrics_table(*, samples_npz: Path, spec: MetricsSpec, method: str, beta1_la
             for trial in range(x_all.shape[0]):
                 at = int(dead[trial]) if dead is not None and dead[trial] > 0 else None
                 if at is not None and it >= at:  # a frozen trial: NaN metrics, its first bad iteration
-                    m = dict.fromkeys(METRIC_COLUMNS[6:11], float("nan"))
+                    m = dict.fromkeys(VALUES, float("nan"))
                 else:
                     m = evaluate_samples(x_all[trial], means=means, std=std, val=val, test=test,
                                          bandwidths=list(spec.bandwidths), n_std=spec.hq_std)
