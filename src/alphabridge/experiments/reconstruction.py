@@ -70,8 +70,10 @@ def reconstruction_rows(*, experiment: str, ckpts: list[Path], heldout: torch.Te
         g = torch.Generator().manual_seed(seed)  # the same prior draws for every model compared
         z = torch.randn(tcfg.trials, len(heldout), tcfg.model.z_dim, generator=g)
         ex, ez = reconstruction_errors(gen=state.gen, enc=state.enc, x=x, z=z)
+        alive = [t for t in range(tcfg.trials) if t not in state.diverged]  # a frozen trial's models are NaN
+        ex, ez = ex[alive], ez[alive]
         rows.append({"experiment": experiment, "method": ck["method"], "beta1": ck["beta1"], "step": ck["step"],
                      "iteration": state.iteration, "x_recon_mean": ex.mean(), "x_recon_std": ex.std(),
-                     "z_recon_mean": ez.mean(), "z_recon_std": ez.std(), "n_trials": tcfg.trials,
+                     "z_recon_mean": ez.mean(), "z_recon_std": ez.std(), "n_trials": len(alive),
                      "n_heldout": len(heldout)})
     return pd.DataFrame(rows)
