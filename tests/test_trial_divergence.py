@@ -125,3 +125,20 @@ def test_run_training_marks_samples_log_and_tables(tmp_path, monkeypatch):
     last = table[(table.iteration == 40) & (table.trial < 2)]
     assert final.n_trials == 3 and final.n_diverged == 1
     assert final.modes_covered_mean == pytest.approx(last.modes_covered.mean())
+
+
+def test_image_metrics_skip_a_diverged_trial(tmp_path, monkeypatch):
+    """uint8 samples cannot hold NaN: the image metrics read diverged_at and give NaN from there on,
+    without scoring the void samples; earlier iterations are scored as usual."""
+    from alphabridge.experiments import image_metrics as im
+
+    section = defaults.config()["images"]["runs"]["digits"]
+    scored = []
+    monkeypatch.setattr(im, "load_reference", lambda path, device: None)
+    monkeypatch.setattr(im, "score", lambda images, **_: scored.append(images.shape) or (1.0, 2.0))
+    arrays = {f"it{k}": np.zeros((1, 5, 64), np.uint8) for k in (20, 40, 60)}
+    np.savez(tmp_path / "s.npz", **arrays, diverged_at=np.array([40]))
+    rows = im.metrics_along_training(samples_npz=tmp_path / "s.npz", section=section, dataset="digits",
+                                     method="dcgan", net=None, ref_stats=tmp_path / "ref", batch_size=5, device="cpu")
+    assert list(rows.iteration) == [20, 40, 60] and len(scored) == 1 and scored[0] == (5, 1, 8, 8)
+    assert rows.fid.tolist()[0] == 1.0 and rows.fid.iloc[1:].isna().all() and rows.inception_score.iloc[1:].isna().all()
