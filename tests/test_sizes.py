@@ -8,9 +8,10 @@ import pytest
 import torch
 
 from alphabridge import sizes
-from alphabridge.config import deep_merge, load_config_files
+from alphabridge.config import deep_merge, load_config_files, load_schema
 from conftest import REPO
 
+SCHEMA = load_schema(REPO / "workflow/schemas/config.schema.yaml")
 BASE = load_config_files([REPO / "config/config.yaml"])
 # the tensor-heavy digits jobs the estimate is calibrated on (sizes' docstring): measured peak RSS in bytes
 CALIB = {"trials": 8, "save_every": 20, "model": {"channels": 64}, "optim": {"batch_size": 512},
@@ -37,6 +38,8 @@ def test_constants_match_the_code_they_mirror(tmp_path):
     assert sizes.CLASSIFIER == dict(channels=arch.channels, pooled=arch.pooled, n_classes=arch.n_classes)
     for s in BASE["images"]["runs"].values():
         assert sizes.image_shape(s) == data.image_shape(s)
+    size_schema = SCHEMA["$defs"]["image_run"]["properties"]["data"]["properties"]["image_size"]
+    assert size_schema["maximum"] == data.CELEBA_CROP
     digits = BASE["images"]["runs"]["digits"]["data"]
     summary = data.prepare(defaults.image_data("digits", image_size=8, test_fraction=digits["test_fraction"]),
                            out=tmp_path / "d.npz")
