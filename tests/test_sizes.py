@@ -1,6 +1,7 @@
-"""The image jobs' memory estimate (alphabridge.sizes): its constants match the code it mirrors, it
-counts the parameters of the models the code builds, and it sits above the measured peaks it is
-calibrated on."""
+"""The image jobs' memory estimate (alphabridge.sizes, checked by alphabridge.image_checks): its constants
+match the code it mirrors, it counts the parameters of the models the code builds, it sits above the
+measured peaks it is calibrated on, a section whose jobs cannot fit is refused naming the key before any
+job runs, and the shipped configs fit."""
 
 import inspect
 
@@ -8,11 +9,14 @@ import pytest
 import torch
 
 from alphabridge import sizes
-from alphabridge.config import deep_merge, load_config_files, load_schema
-from conftest import REPO
+from alphabridge.config import (ConfigError, check_image_memory, deep_merge, load_config_files, load_schema,
+                                validate_config)
+from conftest import REPO, run_snakemake
 
 SCHEMA = load_schema(REPO / "workflow/schemas/config.schema.yaml")
 BASE = load_config_files([REPO / "config/config.yaml"])
+SHIPPED = [[], ["config/smoke.yaml"], ["config/mnist_cpu.yaml"], ["config/mnist_gpu.yaml"], ["config/scale_wide.yaml"]]
+GiB = 2**30
 # the tensor-heavy digits jobs the estimate is calibrated on (sizes' docstring): measured peak RSS in bytes
 CALIB = {"trials": 8, "save_every": 20, "model": {"channels": 64}, "optim": {"batch_size": 512},
          "eval": {"every": 10, "n_samples": 5000, "final_samples": 50000},
@@ -85,3 +89,52 @@ def test_estimates_sit_above_the_measured_peaks_within_2x():
     for name, est in (("default training", default["training"]), ("calib training", calib["training"]),
                       ("calib scoring", calib["scoring"])):
         assert MEASURED[name] < est < 2 * MEASURED[name], name
+
+
+TOO_BIG = [  # (images override, dataset, the key named): each passes validation, then cannot fit in 64 GiB
+    ({"runs": {"digits": {"trials": 100_000_000}}}, "digits", "images.runs.digits.trials"),
+    ({"runs": {"digits": {"optim": {"batch_size": 100_000_000}}}}, "digits", "images.runs.digits.optim.batch_size"),
+    ({"runs": {"digits": {"eval": {"n_samples": 100_000_000}}}}, "digits", "images.runs.digits.eval.n_samples"),
+    ({"runs": {"digits": {"eval": {"final_samples": 10**11}}}}, "digits", "images.runs.digits.eval.final_samples"),
+    ({"runs": {"digits": {"eval": {"every": 1}, "dcgan": {"iters": 10**8}}}}, "digits", "images.runs.digits.eval.every"),
+    ({"runs": {"digits": {"model": {"channels": 100_000}}}}, "digits", "images.runs.digits.model.channels"),
+    ({"runs": {"digits": {"model": {"z_dim": 100_000_000}}}}, "digits", "images.runs.digits.model.z_dim"),
+    ({"runs": {"mnist": {"model": {"kind": "mlp", "z_dim": 64, "hidden": 10**6, "depth": 3, "leaky_slope": 0.2}}}},
+     "mnist", "images.runs.mnist.model.hidden"),
+    ({"inception": {"batch_size": 100_000_000}}, "cifar10", "images.inception.batch_size"),
+    ({"classifier": {"feature_dim": 1_000_000}}, "digits", "images.classifier.feature_dim"),
+]
+
+
+@pytest.mark.parametrize("override,dataset,key", TOO_BIG, ids=[k for *_, k in TOO_BIG])
+def test_a_job_that_cannot_fit_is_refused_naming_the_key(monkeypatch, override, dataset, key):
+    monkeypatch.setattr("alphabridge.config._memory_bytes", lambda: 64 * GiB)
+    cfg = deep_merge(BASE, {"images": override})
+    model = cfg["images"]["runs"][dataset]["model"]
+    if model["kind"] == "mlp":
+        del model["channels"]  # a merge keeps the dcgan key
+    validate_config(cfg, schema=SCHEMA)  # sizes are no error in themselves: the machine decides
+    with pytest.raises(ConfigError) as info:
+        check_image_memory(cfg, dataset)
+    msg = str(info.value)
+    assert f"config key '{key}'" in msg and "GiB" in msg and "this machine's 64.0 GiB" in msg
+
+
+@pytest.mark.parametrize("extra", SHIPPED, ids=lambda e: e[0] if e else "config.yaml")
+def test_shipped_configs_validate_and_fit(monkeypatch, extra):
+    cfg = load_config_files([REPO / "config/config.yaml", *(REPO / p for p in extra)])
+    validate_config(cfg, schema=SCHEMA)
+    monkeypatch.setattr("alphabridge.config._memory_bytes", lambda: 12 * GiB)  # paper-scale CelebA: ~10.5 GiB
+    for dataset in cfg["images"]["runs"]:
+        check_image_memory(cfg, dataset)
+    monkeypatch.setattr("alphabridge.config._memory_bytes", lambda: 2 * GiB)  # the CPU-sized digits runs
+    check_image_memory(cfg, "digits")
+
+
+@pytest.mark.workflow
+def test_snakemake_refuses_a_dataset_that_cannot_fit_only_for_targets_that_need_it():
+    entry = "images={runs: {digits: {trials: 100000000}}}"
+    proc = run_snakemake(["-n", "results/figures/fig5.pdf", "--config", entry], cwd=REPO, check=False)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode != 0 and "config key 'images.runs.digits.trials'" in out and "GiB" in out
+    run_snakemake(["-n", "results/figures/fig2.pdf", "--config", entry], cwd=REPO)  # Fig. 2 trains no digits

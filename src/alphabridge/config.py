@@ -12,7 +12,7 @@ from typing import Any
 import jsonschema
 import yaml
 
-from alphabridge.image_checks import image_problems
+from alphabridge.image_checks import image_problems, memory_problems
 from alphabridge.methods import AB_METHODS, of
 
 
@@ -145,6 +145,14 @@ def semantic_problems(config: dict, *, figures: bool = True) -> list[str]:
     if g["eval"]["every"] > shortest:
         out.append(f"config key 'gaussians.eval.every': {g['eval']['every']} exceeds the shortest run ({shortest} iterations)")
     return out + images
+
+
+def check_image_memory(config: dict, dataset: str) -> None:
+    """Raise ConfigError when a job of images.runs.<dataset> would not fit in this machine's memory
+    (the workflow asks for each dataset its targets need, before any job runs; see image_checks)."""
+    problems = memory_problems(config["images"], memory=_memory_bytes(), datasets=[dataset])
+    if problems:
+        raise ConfigError("invalid configuration:\n  " + "\n  ".join(problems))
 
 
 def variant_configs(config: dict) -> dict[str, dict]:

@@ -3,14 +3,63 @@ message names the key to change.
 
 `image_problems` (run by config.semantic_problems): each runs.<dataset> section against its dataset
 and model (what its data, training or scoring job would otherwise reject only once it runs), and the
-classifier's batch against the train sets it learns from."""
+classifier's batch against the train sets it learns from.
+`memory_problems` (run by the workflow for each dataset its targets need, before any job runs): a
+memory estimate of the dataset's jobs (alphabridge.sizes) against the machine's memory. It is not
+part of validation: the paper-scale CIFAR10 and CelebA sections of config/config.yaml need more
+memory (8 and 11 GiB by this estimate) than a small machine has, and they must not block the targets
+that never run them."""
 from __future__ import annotations
 
+import copy
 import math
 
 from alphabridge import sizes
 
+# Keys that size a job, and a small value for each: the key named when a job cannot fit is the one
+# whose small value shrinks the estimate most (eval.every: the fewer evaluations, the smaller).
+SECTION_KEYS = {"trials": 1, "optim.batch_size": 1, "eval.n_samples": 10, "eval.final_samples": 10,
+                "eval.every": 10**9, "fig1.snapshots": [0], "model.z_dim": 1, "model.channels": 1,
+                "model.hidden": 1, "model.depth": 1}
+GLOBAL_KEYS = {"images.inception.batch_size": 1, "images.classifier.batch_size": 1,
+               "images.classifier.feature_dim": 1}
 CLASSES = 10  # digits: a stratified split needs every class on both sides
+
+
+def _set(cfg: dict, dotted: str, value) -> bool:
+    *parents, last = dotted.split(".")
+    for p in parents:
+        cfg = cfg[p]
+    if last not in cfg:
+        return False
+    cfg[last] = value
+    return True
+
+
+def _largest_key(dataset: str, images: dict) -> str:
+    """The size key whose small value shrinks the section's largest job most."""
+    best, best_need = f"images.runs.{dataset}.trials", math.inf
+    for dotted, small in [*((f"images.runs.{dataset}.{k}", v) for k, v in SECTION_KEYS.items()), *GLOBAL_KEYS.items()]:
+        trial = copy.deepcopy({"images": images})
+        if not _set(trial, dotted, small):
+            continue  # e.g. model.hidden of a dcgan model
+        need = max(sizes.job_bytes(trial["images"]["runs"][dataset], trial["images"]).values())
+        if need < best_need:
+            best, best_need = dotted, need
+    return best
+
+
+def memory_problems(images: dict, *, memory: int, datasets) -> list[str]:
+    out = []
+    for ds in datasets:
+        jobs = sizes.job_bytes(images["runs"][ds], images)
+        job = max(jobs, key=jobs.get)
+        if jobs[job] > memory:
+            key = _largest_key(ds, images)
+            out.append(f"config key '{key}': the {job} job of images.runs.{ds} would need about "
+                       f"{jobs[job] / 2**30:.1f} GiB (a generous estimate, mostly from this key), more than "
+                       f"this machine's {memory / 2**30:.1f} GiB")
+    return out
 
 
 def section_problems(ds: str, s: dict) -> list[str]:

@@ -1,5 +1,5 @@
 """Generous memory estimates of the image jobs of an `images.runs.<dataset>` section, so that a
-config whose jobs cannot fit can be refused before any job runs.
+config whose jobs cannot fit is refused before any job runs (alphabridge.image_checks).
 
 Three jobs per section: training (one Step or run: models/conv.py or the MLPs of models/batched.py,
 train/), scoring (FID / IS of the saved and the final samples, experiments/image_metrics.py) and,
