@@ -49,6 +49,22 @@ BAD = [
     ({"gaussians": {"data": {"n_val": 1}}}, "gaussians.data.n_val"),
     ({"ablations": {"sweeps": {"gamma": {"settings": {"x": {"gamma": {"d": float("-inf")}}}}}}},
      "ablations.sweeps.gamma.settings.x.gamma.d"),
+    # image sections: what their data, training or scoring job would reject only once it runs, or do silently
+    # (the sizes that cannot fit in memory: tests/test_sizes.py)
+    ({"images": {"runs": {"digits": {"optim": {"lr": float("nan")}}}}}, "images.runs.digits.optim.lr"),
+    ({"images": {"runs": {"mnist": {"beta1": float("inf")}}}}, "images.runs.mnist.beta1"),
+    ({"images": {"runs": {"digits": {"data": {"image_size": 28}}}}}, "images.runs.digits.data.image_size"),
+    ({"images": {"runs": {"celeba": {"data": {"image_size": 48}}}}}, "images.runs.celeba.data.image_size"),
+    ({"images": {"runs": {"celeba": {"data": {"image_size": 200}}}}}, "images.runs.celeba.data.image_size"),
+    ({"images": {"runs": {"digits": {"data": {"name": "mnist"}}}}}, "images.runs.digits.data.name"),
+    ({"images": {"runs": {"digits": {"data": {"test_fraction": 0.001}}}}}, "images.runs.digits.data.test_fraction"),
+    ({"images": {"runs": {"cifar10": {"eval": {"feature_net": "classifier"}}}}}, "images.runs.cifar10.eval.feature_net"),
+    ({"images": {"runs": {"digits": {"eval": {"n_samples": 10}}}}}, "images.runs.digits.eval.n_samples"),
+    ({"images": {"runs": {"digits": {"alpha_bridge": {"d_reg": "sn"}}}}}, "images.runs.digits.alpha_bridge.d_reg"),
+    ({"images": {"runs": {"digits": {"alpha_bridge": {"update_order": "sequential"}}}}},
+     "images.runs.digits.alpha_bridge.update_order"),
+    ({"images": {"runs": {"digits": {"fig1": {"snapshots": [0, 50]}}}}}, "images.runs.digits.fig1.snapshots[1]"),
+    ({"images": {"classifier": {"batch_size": 100_000_000}}}, "images.classifier.batch_size"),
 ]
 
 

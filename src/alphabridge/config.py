@@ -12,6 +12,7 @@ from typing import Any
 import jsonschema
 import yaml
 
+from alphabridge.image_checks import image_problems, memory_problems
 from alphabridge.methods import AB_METHODS, of
 
 
@@ -113,10 +114,12 @@ def _memory_bytes() -> int:
 
 def semantic_problems(config: dict, *, figures: bool = True) -> list[str]:
     """Checks that need more than one key (run only on a schema-valid config). Ablation settings
-    skip the Fig. 1 / Fig. 3 checks (figures=False): those figures are drawn from the base runs only."""
+    skip the Fig. 1 / Fig. 3 checks (figures=False): those figures are drawn from the base runs only;
+    and the images checks, as a setting overrides gamma and gaussians only."""
+    images = image_problems(config) if figures else []
     g = config.get("gaussians")
     if g is None:
-        return []
+        return images
     out = []
     for i, it in enumerate(g["fig3"]["iterations"]):
         missing = [m for m in g["methods"] if it not in saved_iterations(g, m)]
@@ -141,7 +144,15 @@ def semantic_problems(config: dict, *, figures: bool = True) -> list[str]:
         out.append(f"config key 'gaussians.save_every': {g['save_every']} exceeds the shortest run ({shortest} iterations)")
     if g["eval"]["every"] > shortest:
         out.append(f"config key 'gaussians.eval.every': {g['eval']['every']} exceeds the shortest run ({shortest} iterations)")
-    return out
+    return out + images
+
+
+def check_image_memory(config: dict, dataset: str) -> None:
+    """Raise ConfigError when a job of images.runs.<dataset> would not fit in this machine's memory
+    (the workflow asks for each dataset its targets need, before any job runs; see image_checks)."""
+    problems = memory_problems(config["images"], memory=_memory_bytes(), datasets=[dataset])
+    if problems:
+        raise ConfigError("invalid configuration:\n  " + "\n  ".join(problems))
 
 
 def variant_configs(config: dict) -> dict[str, dict]:

@@ -14,6 +14,7 @@ if (
 from alphabridge import methods  # noqa: E402
 from alphabridge.config import (  # noqa: E402
     ConfigError,
+    check_image_memory,
     cli_overrides,
     deep_merge,
     load_schema,

@@ -15,6 +15,7 @@ localrules:
 rule image_dataset:
     input:
         code=stage_code("image_data"),
+        fits=fits_in_memory,
     output:
         "resources/datasets/{dataset}.npz",
     log:

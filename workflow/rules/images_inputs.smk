@@ -5,6 +5,17 @@ IDIR = "results/images"
 DATASETS = list(IMG["runs"])
 
 
+def fits_in_memory(w):
+    """No files: refuses a dataset whose jobs would not fit in this machine's memory. An input of
+    the dataset's data rule, which every job of the dataset needs, so it is asked while the DAG is
+    built (before any job runs) for the datasets the targets need only."""
+    try:
+        check_image_memory(config, w.dataset)
+    except ConfigError as e:
+        raise WorkflowError(str(e)) from None
+    return []
+
+
 def image_train_json(dataset, method, step):
     return stage_json("image_train", config, dataset=dataset, method=method, step=step)
 
