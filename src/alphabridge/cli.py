@@ -11,8 +11,7 @@ import sys
 from pathlib import Path
 
 from alphabridge import __version__, methods
-from alphabridge.config import ConfigError
-from alphabridge.errors import CheckpointError, DatasetUnavailable, TrainingDiverged, WeightsUnavailable
+from alphabridge.errors import CheckpointError, ConfigError, DatasetUnavailable, TrainingDiverged, WeightsUnavailable
 
 P, PS = dict(type=Path, required=True), dict(type=Path, required=True, nargs="+")
 FLAGS = {

@@ -1,24 +1,19 @@
-"""Configuration: JSON-schema validation with messages that name the offending key, and the
-dataclass views of each config slice that the library functions take."""
+"""Configuration: JSON-schema validation and the cross-key and memory checks, with messages that name
+the offending key; loading, merging and command-line overrides. The typed views the stages take are in
+alphabridge.typed, so no job imports this module (a change to a check never re-runs a job)."""
 from __future__ import annotations
 
-import dataclasses
 import math
 import os
 import re
 from pathlib import Path
-from typing import Any
 
 import jsonschema
 import yaml
 
+from alphabridge.errors import ConfigError
 from alphabridge.image_checks import image_problems, memory_problems
 from alphabridge.methods import AB_METHODS, of
-
-
-class ConfigError(ValueError):
-    """A configuration value is invalid; the message names every offending key."""
-
 
 
 def _key(path) -> str:
@@ -234,30 +229,3 @@ def load_config_files(paths: list[str | Path]) -> dict:
     for p in paths:
         cfg = deep_merge(cfg, yaml.safe_load(Path(p).read_text()) or {})
     return cfg
-
-
-# --- dataclass views -------------------------------------------------------------------------
-
-@dataclasses.dataclass(frozen=True)
-class GammaConfig:
-    kind: str
-    c: float
-    d: float
-
-
-@dataclasses.dataclass(frozen=True)
-class Fig2Config:
-    mu: float
-    sigma: float
-    alphas: tuple[float, ...]
-    trials: int
-    seed: int
-
-
-def from_dict(cls, data: dict[str, Any]):
-    """Build a dataclass from a (validated) config slice; lists become tuples."""
-    names = {f.name for f in dataclasses.fields(cls)}
-    unknown = set(data) - names
-    if unknown:
-        raise ConfigError(f"{cls.__name__}: unknown key(s) {sorted(unknown)}")
-    return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items()})

@@ -8,7 +8,8 @@ import dataclasses
 from functools import lru_cache
 from pathlib import Path
 
-from alphabridge.config import ConfigError, from_dict, load_config_files
+from alphabridge.config import ConfigError, load_config_files
+from alphabridge.typed import from_dict
 from alphabridge.data.gaussians import GaussiansData
 from alphabridge.stages import spec_of
 

@@ -17,3 +17,7 @@ class DatasetUnavailable(RuntimeError):
 class WeightsUnavailable(RuntimeError):
     """Pretrained weights (the FID Inception net) are neither on disk nor downloadable; the message
     names the file, where to put it, where to get it and the config key that moves the folder."""
+
+
+class ConfigError(ValueError):
+    """A configuration value is invalid; the message names every offending key."""

@@ -17,7 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable
 
-from alphabridge.config import ConfigError
+from alphabridge.errors import ConfigError
 
 RUNTIME = ("device", "precision")  # what every job that runs torch models reads: device and numerics
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from alphabridge.config import from_dict
+from alphabridge.typed import from_dict
 from alphabridge.errors import DatasetUnavailable
 from alphabridge.io import atomic_path
 from alphabridge.stages import Stage

@@ -6,7 +6,7 @@ import pandas as pd
 import torch
 
 from alphabridge import divergence as dv
-from alphabridge.config import Fig2Config, GammaConfig, from_dict
+from alphabridge.typed import Fig2Config, GammaConfig, from_dict
 from alphabridge.stages import Stage
 
 KEYS = ["fig2", "gamma"]

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from alphabridge import methods
-from alphabridge.config import GammaConfig, from_dict
+from alphabridge.typed import GammaConfig, from_dict
 from alphabridge.data.gaussians import GaussiansData, make_splits
 from alphabridge.models.batched import MLPConfig
 from alphabridge.objectives import WeightOptions

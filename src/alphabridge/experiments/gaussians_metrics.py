@@ -10,7 +10,7 @@ import pandas as pd
 import torch
 
 from alphabridge import methods
-from alphabridge.config import from_dict
+from alphabridge.typed import from_dict
 from alphabridge.data.gaussians import GaussiansData, make_splits
 from alphabridge.metrics.gaussians import evaluate_samples
 from alphabridge.stages import Stage

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from alphabridge.config import from_dict
+from alphabridge.typed import from_dict
 from alphabridge.stages import Stage
 from alphabridge.train.checkpoint import load_checkpoint
 from alphabridge.train.state import init_state, restore_state

@@ -10,7 +10,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from alphabridge import methods as reg  # noqa: E402
-from alphabridge.config import from_dict  # noqa: E402
+from alphabridge.typed import from_dict  # noqa: E402
 from alphabridge.data.gaussians import GaussiansData, make_splits  # noqa: E402
 from alphabridge.experiments.gaussians_metrics import PLAN_KEYS, mode_scorer  # noqa: E402
 from alphabridge.stages import Stage  # noqa: E402

@@ -18,7 +18,7 @@ import torch
 from tqdm import tqdm
 
 from alphabridge import objectives as obj
-from alphabridge.config import GammaConfig
+from alphabridge.typed import GammaConfig
 from alphabridge.divergence import gamma_alpha
 from alphabridge.errors import TrainingDiverged
 from alphabridge.train.checkpoint import load_checkpoint, save_checkpoint
