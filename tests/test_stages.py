@@ -64,3 +64,11 @@ def test_one_registry_of_methods_feeds_the_cli_and_matches_the_schema():
     assert g["generalisations"]["items"]["enum"] == [m for m in methods.of("gaussians", steps=True)
                                                      if m != "alpha_bridge"]
     assert methods.label("rkl_gp") == "RKL-GP" and methods.color("nope") is None
+
+
+def test_no_job_imports_the_validation_code():
+    """A change to a config check or the memory estimate must never re-run a job: no stage's code
+    inputs include alphabridge.config or the modules only it uses."""
+    for name in stages.registry():
+        files = set(stages.module_files(stages.get(name).module))
+        assert not files & {"config.py", "image_checks.py", "sizes.py"}, (name, sorted(files))
