@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 import torch
 
+from alphabridge.train.loop import saved_keys
 from alphabridge.config import load_config_files
 from alphabridge.experiments.image_figs import latent_direction
 from alphabridge.figures.images import fig5_columns
@@ -33,8 +34,7 @@ def test_digits_figures_from_saved_outputs(digits_run):
     data = np.load(digits_run / "resources/datasets/digits.npz")
     assert data["train_images"].shape[1:] == (1, 8, 8) and len(data["train_images"]) + len(data["test_images"]) == 1797
     with np.load(digits_run / "results/images/digits/alpha_bridge/samples.npz") as npz:
-        its = sorted(int(k[2:]) for k in npz.files)
-        assert its == list(range(20, 121, 20))
+        assert saved_keys(npz.files) == [f"it{i}" for i in range(20, 121, 20)] and list(npz["diverged_at"]) == [0]
         x = npz["it120"]
         assert x.shape == (1, s["eval"]["n_samples"], 64) and x.dtype == np.uint8
     with np.load(digits_run / "results/images/digits/fig1/demo.npz") as demo:
