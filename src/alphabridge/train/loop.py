@@ -26,7 +26,7 @@ from alphabridge.train.draws import Draws
 from alphabridge.train.log import LOSS_COLUMNS, TrainLog
 from alphabridge.train.schedule import alpha_at
 from alphabridge.train.state import TrainConfig, TrainState, modules, restore_state, state_payload
-from alphabridge.train.watch import Divergence, LossWatch, freeze_trial, grad_norms  # noqa: F401 (LossWatch: tests)
+from alphabridge.train.watch import Divergence, LossWatch, freeze_trial, grad_norms
 from alphabridge.train.state import eval_noise, init_state  # noqa: F401 (re-exported: bench/ and tests import them here)
 
 CHECK_EVERY = 100  # ours: iterations between finiteness checks / log flushes / progress updates (a host sync)
