@@ -117,6 +117,16 @@ def _ablation_fig(a):
     _save(_lib("figures.ablations").plot_sweep(_csvs([a.table]), sweep=a.sweep, success_modes=success), a)
 
 
+def _search_table(a):
+    search = _spec(a, "search_table")["search"]
+    _write(_lib("experiments.search").search_table(search, json.loads(a.cells_json)["cells"]), a.out)
+
+
+def _search_fig(a):
+    seed = _spec(a, "search_figure")["search"]["seed"]
+    _save(_lib("figures.search").plot_search(_csvs([a.table]), seed=seed), a)
+
+
 # name: (function, help, shared flags, own flags {name: argparse kwargs}, fixed defaults)
 COMMANDS = {
     "fig2-data": (_fig2_data, "Fig. 2: sample variances of the twin gradients -> CSV", ("out",), {}, {}),
@@ -152,6 +162,10 @@ COMMANDS = {
     "ablation-all": (_ablation_all, "ablations: concatenate the per-sweep tables", ("out",), {"tables": PS}, {}),
     "ablation-fig": (_ablation_fig, "ablations: final KDE-LL / HQ / modes per cell of one sweep", FIG,
                      {"table": P, "sweep": dict(required=True)}, {}),
+    "search-table": (_search_table, "random search: one row per method, configuration and trial -> CSV", ("out",),
+                     {"cells-json": dict(required=True, help='{"cells": [{"method", "config", "metrics"}, ...]}')}, {}),
+    "search-fig": (_search_fig, "random search: expected best of k configurations, and every configuration's score",
+                   FIG, {"table": P}, {}),
     **IMAGE_COMMANDS,
 }
 
