@@ -167,3 +167,22 @@ def test_smoke_search_runs_for_real_and_its_table_is_the_cells_metrics(repo_copy
     assert c.expected_best.iloc[-1] == pytest.approx(means.max())
     assert c.expected_best.iloc[0] == pytest.approx(means.mean())
     assert (repo_copy / "results/figures/search.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_combined_best_alpha_bridge_keeps_the_budget_and_every_knob():
+    best = variant_configs(CFG)["combined/best"]
+    ab, g = best["gaussians"]["alpha_bridge"], best["gaussians"]
+    assert ab["step1_iters"] + ab["step2_iters"] + ab["step3_iters"] == g["rkl_gp"]["iters"] == g["rkl_sn"]["iters"]
+    assert (ab["d_reg"], ab["sigma"], ab["step2_iters"], ab["self_normalize"], best["gamma"]["kind"]) == \
+        ("gp", 0.4, 2000, True, "hard")
+    assert g["trials"] == 10 and CFG["ablations"]["sweeps"]["combined"]["beta1s"] == g["beta1s"]
+
+
+@pytest.mark.workflow
+def test_combined_cell_sits_beside_the_fig4_baselines():
+    proc = run_snakemake(["-n", "--forceall", "results/tables/ablations/combined.csv"], cwd=REPO)
+    for b1 in ("0.1", "0.5"):
+        assert f"results/ablations/combined/best/alpha_bridge/b1_{b1}/final_metrics.csv" in proc.stdout
+        for m in ("rkl_gp", "rkl_sn"):  # alpha-Bridge's knobs leave the baselines' runs as they are
+            assert f"results/gaussians/{m}/b1_{b1}/final_metrics.csv" in proc.stdout
+            assert f"results/ablations/combined/best/{m}/" not in proc.stdout
