@@ -4,6 +4,7 @@ distribution of the configurations' scores, for KDE-LL and modes."""
 from __future__ import annotations
 
 import matplotlib
+import matplotlib.ticker
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -45,6 +46,7 @@ def plot_search(table: pd.DataFrame, *, seed: int):
             jitter = np.random.default_rng(seed + i).uniform(-0.15, 0.15, size=len(s))
             dist.scatter(i + jitter, s, s=10, color=reg.color(m), zorder=3)
         ax.set_xlabel("configurations tried (k)", fontsize=8)
+        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))  # k counts configurations
         ax.set_title(f"expected best {title}", fontsize=8)
         dist.set_xticks(range(len(methods)), [reg.label(m) for m in methods], fontsize=7)
         dist.set_title(f"{title}: every configuration (mean over trials)", fontsize=8)
