@@ -5,15 +5,15 @@ by several commands are declared once, in FLAGS."""
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import sys
 from pathlib import Path
 
 from alphabridge import __version__, methods
+from alphabridge.cli_common import FIG, PS, P, _csvs, _lib, _npz, _save, _spec, _write
+from alphabridge.cli_images import IMAGE_COMMANDS
 from alphabridge.errors import CheckpointError, ConfigError, DatasetUnavailable, TrainingDiverged, WeightsUnavailable
 
-P, PS = dict(type=Path, required=True), dict(type=Path, required=True, nargs="+")
 FLAGS = {
     "config-json": dict(default="{}", help="the config slice the command reads, as JSON (the rule passes it: "
                         "exactly the keys its stage declares)"),
@@ -36,37 +36,6 @@ FLAGS = {
     "pdf": dict(P), "png": dict(P), "threads": dict(type=int, default=1, help="torch CPU threads"),
     "quiet": dict(action="store_true", help="no progress bar"),
 }
-FIG = ("pdf", "png")
-WILDCARDS = ("method", "beta1", "step", "dataset", "datasets")  # what a stage's keys may depend on
-
-
-def _lib(module: str):
-    """A library module, imported when its command runs (so `--help` stays fast)."""
-    return importlib.import_module(f"alphabridge.{module}")
-
-
-def _spec(a, stage: str):
-    return _lib("stages").parse(stage, a.config_json, **{k: getattr(a, k) for k in WILDCARDS if hasattr(a, k)})
-
-
-def _npz(path) -> dict:
-    with importlib.import_module("numpy").load(path) as z:
-        return {k: z[k] for k in z.files}
-
-
-def _csvs(paths, **kw):
-    pd = importlib.import_module("pandas")
-    return pd.concat([pd.read_csv(p, **kw) for p in paths])
-
-
-def _write(df, out, **sidecar) -> None:
-    _lib("io").write_csv(df, out)
-    if sidecar:
-        _lib("provenance").write_sidecar(out, device="cpu", **sidecar)
-
-
-def _save(fig, a) -> None:
-    _lib("io").save_figure(fig, a.pdf, a.png)
 
 
 def _validate(a):
@@ -148,57 +117,14 @@ def _ablation_fig(a):
     _save(_lib("figures.ablations").plot_sweep(_csvs([a.table]), sweep=a.sweep, success_modes=success), a)
 
 
-def _image_data(a):
-    print(json.dumps(_lib("data.images").prepare(_spec(a, "image_data"), out=a.out)))
+def _search_table(a):
+    search = _spec(a, "search_table")["search"]
+    _write(_lib("experiments.search").search_table(search, json.loads(a.cells_json)["cells"]), a.out)
 
 
-def _image_train(a):
-    _lib("experiments.images").image_train_step(spec=_spec(a, "image_train"), dataset_npz=a.data, in_ckpt=a.inp,
-                                                out_ckpt=a.out, samples_out=a.samples, resume_path=a.resume,
-                                                progress=not a.quiet)
-
-
-def _image_fig1_data(a):
-    _lib("experiments.images").image_forgetting_demo(spec=_spec(a, "image_fig1_data"), dataset_npz=a.data,
-                                                     step1_ckpt=a.step1, out_npz=a.out)
-
-
-def _image_fig(a):
-    fi, cfg = _lib("figures.images"), _spec(a, f"image_{a.figure}")
-    arrays = {name: _npz(p) for name, p in zip(a.datasets, a.arrays)}
-    draw = {"fig1": lambda: fi.fig1(cfg, _npz(a.gaussians_demo), arrays), "fig5": lambda: fi.fig5(cfg, arrays)}
-    _save(draw.get(a.figure, lambda: fi.plot_fig6(arrays))(), a)
-
-
-def _image_fig6_data(a):
-    _lib("experiments.image_figs").fig6_data(cfg=_spec(a, "image_fig6_data"), dataset=a.dataset, ckpt=a.ckpt,
-                                             dataset_npz=a.data, out_npz=a.out)
-
-
-def _image_classifier(a):
-    im, cfg = _lib("experiments.image_metrics"), _spec(a, "image_classifier")
-    header = im.fit_classifier(images_npz=a.data, ccfg=cfg["images"]["classifier"], out=a.out, report=a.report,
-                               device=im.device_of(cfg))
-    print(f"domain classifier test accuracy: {header['test_accuracy']:.4f}")
-
-
-def _image_score(a):
-    im, cfg = _lib("experiments.image_metrics"), _spec(a, f"image_{a.score}")
-    net, device, bs = im.scorer(cfg, kind=a.net, classifier=a.classifier)
-    common = dict(net=net, batch_size=bs, device=device)
-    if a.score == "ref_stats":
-        im.reference_stats(images_npz=a.data, out=a.out, meta={"feature_net": a.net, "split": "test"}, **common)
-    elif a.score == "metrics":
-        _write(im.metrics_along_training(samples_npz=a.samples, section=cfg["images"]["runs"][a.dataset],
-                                         dataset=a.dataset, method=a.method, ref_stats=a.ref, **common), a.out)
-    else:
-        _write(im.final_table_row(cfg=cfg, dataset=a.dataset, method=a.method, ckpt=a.ckpt, ref_stats=a.ref, **common),
-               a.out)
-
-
-def _image_table(a):
-    _spec(a, "image_table")
-    _write(_csvs(a.finals)[_lib("experiments.image_metrics").TABLE_COLUMNS], a.out)
+def _search_fig(a):
+    seed = _spec(a, "search_figure")["search"]["seed"]
+    _save(_lib("figures.search").plot_search(_csvs([a.table]), seed=seed), a)
 
 
 # name: (function, help, shared flags, own flags {name: argparse kwargs}, fixed defaults)
@@ -236,32 +162,11 @@ COMMANDS = {
     "ablation-all": (_ablation_all, "ablations: concatenate the per-sweep tables", ("out",), {"tables": PS}, {}),
     "ablation-fig": (_ablation_fig, "ablations: final KDE-LL / HQ / modes per cell of one sweep", FIG,
                      {"table": P, "sweep": dict(required=True)}, {}),
-    "image-data": (_image_data, "images: prepare a dataset (digits, mnist, cifar10, celeba) -> npz",
-                   ("dataset", "out"), {}, {}),
-    "image-train": (_image_train, "images: train one Step of alpha-Bridge (or a generalisation) or the DCGAN baseline",
-                    ("dataset", "data", "method", "step", "in", "out", "samples", "resume", "threads", "quiet"), {}, {}),
-    "image-fig1-data": (_image_fig1_data, "Fig. 1 data on images, from the Step I checkpoint",
-                        ("dataset", "data", "out", "threads"), {"step1": P}, {}),
-    "image-fig1": (_image_fig, "Fig. 1: forgetting demo on 25-Gaussians and on image datasets", ("datasets", *FIG),
-                   {"gaussians-demo": P, "image-demos": dict(dest="arrays", nargs="*", type=Path, default=[])},
-                   {"figure": "fig1"}),
-    "image-fig5": (_image_fig, "Fig. 5: alpha-Bridge sample grids along training", ("datasets", *FIG),
-                   {"samples": dict(PS, dest="arrays", help="samples.npz per dataset, same order")}, {"figure": "fig5"}),
-    "image-fig6-data": (_image_fig6_data, "Fig. 6 data: G(z), G(E(x)) and a latent walk of the final model",
-                        ("dataset", "ckpt", "data", "out", "threads"), {}, {}),
-    "image-fig6": (_image_fig, "Fig. 6: generation, reconstruction and the latent walk", ("datasets", *FIG),
-                   {"data": dict(PS, dest="arrays")}, {"figure": "fig6"}),
-    "image-classifier": (_image_classifier, "images: train the domain classifier (digits / MNIST)",
-                         ("data", "out", "threads"), {"report": dict(P, help="JSON with the test accuracy")}, {}),
-    "image-ref-stats": (_image_score, "images: feature statistics of the real test images",
-                        ("net", "classifier", "data", "out", "threads"), {}, {"score": "ref_stats"}),
-    "image-metrics": (_image_score, "images: FID / IS of the samples saved along training",
-                      ("net", "classifier", "dataset", "method", "ref", "out", "threads"), {"samples": P},
-                      {"score": "metrics"}),
-    "image-final": (_image_score, "images: FID / IS of eval.final_samples images of the final model",
-                    ("net", "classifier", "dataset", "method", "ref", "ckpt", "out", "threads"), {},
-                    {"score": "final"}),
-    "image-table": (_image_table, "images: the CIFAR10-style table", ("out",), {"finals": PS}, {}),
+    "search-table": (_search_table, "random search: one row per method, configuration and trial -> CSV", ("out",),
+                     {"cells-json": dict(required=True, help='{"cells": [{"method", "config", "metrics"}, ...]}')}, {}),
+    "search-fig": (_search_fig, "random search: expected best of k configurations, and every configuration's score",
+                   FIG, {"table": P}, {}),
+    **IMAGE_COMMANDS,
 }
 
 

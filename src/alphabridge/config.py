@@ -12,6 +12,7 @@ import jsonschema
 import yaml
 
 from alphabridge.errors import ConfigError
+from alphabridge.experiments.search import search_sweeps
 from alphabridge.image_checks import image_problems, memory_problems
 from alphabridge.methods import AB_METHODS, of
 
@@ -152,9 +153,10 @@ def check_image_memory(config: dict, dataset: str) -> None:
 
 def variant_configs(config: dict) -> dict[str, dict]:
     """Each ablation setting's full config, keyed 'sweep/setting': its override deep-merged over
-    the base config (without the ablations section itself)."""
-    base = {k: v for k, v in config.items() if k != "ablations"}
-    sweeps = config.get("ablations", {}).get("sweeps", {})
+    the base config (without the ablations and search sections); the random search's drawn
+    configurations are settings of its generated sweeps search_<method>."""
+    base = {k: v for k, v in config.items() if k not in ("ablations", "search")}
+    sweeps = {**config.get("ablations", {}).get("sweeps", {}), **search_sweeps(config)}
     return {f"{sw}/{name}": deep_merge(base, override)
             for sw, spec in sweeps.items() for name, override in spec["settings"].items()}
 
@@ -167,7 +169,8 @@ def validate_variant(cfg: dict, *, schema: dict) -> list[str]:
 
 def _prefixed(problems: list[str], name: str) -> list[str]:
     sweep, setting = name.split("/")
-    return [f"ablations.sweeps.{sweep}.settings.{setting} gives an invalid config: {p}" for p in problems]
+    where = f"search: drawn configuration {setting} of {sweep}" if sweep.startswith("search_") else f"ablations.sweeps.{sweep}.settings.{setting}"
+    return [f"{where} gives an invalid config: {p}" for p in problems]
 
 
 def deep_merge(base: dict, override: dict) -> dict:

@@ -32,6 +32,8 @@ STAGE_MODULES = (
     "alphabridge.experiments.reconstruction",
     "alphabridge.experiments.ablations",
     "alphabridge.figures.ablations",
+    "alphabridge.experiments.search",
+    "alphabridge.figures.search",
     "alphabridge.data.images",
     "alphabridge.experiments.images",
     "alphabridge.experiments.image_metrics",

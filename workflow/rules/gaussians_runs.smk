@@ -3,18 +3,22 @@
 # A *run* is the directory one configuration trains into: GDIR for the Fig. 4 runs, and
 # results/ablations/<sweep>/<setting> for an ablation setting (its override deep-merged over the
 # config). Every Step and metrics job reads its inputs from the *canonical* run of that stage: the
-# first run (Fig. 4 first, then the sweeps in config order) whose config slices of that stage and
+# first run (Fig. 4 first, then the sweeps in config order, then the search) whose config slices of that stage and
 # of all stages before it (as the stage declarations pick them) are identical. So a sweep cell
 # re-uses the Fig. 4 run, or another cell's Step I, whenever the two would compute the same thing.
 from functools import lru_cache
 
 from alphabridge.config import variant_configs
+from alphabridge.experiments.search import search_sweeps
 
 G = config["gaussians"]
 GDIR = "results/gaussians"
 ADIR = "results/ablations"
 VARIANTS = variant_configs(config)  # "sweep/setting" -> full config
 SWEEPS = config.get("ablations", {}).get("sweeps", {})
+# the random search's drawn configurations (issue 18): sweeps search_<method>, each setting at its own beta1
+SEARCH = search_sweeps(config)
+RUN_SWEEPS = {**SWEEPS, **SEARCH}
 STEP_OF = {"step1": "I", "step2": "II", "step3": "III"}
 
 
@@ -45,9 +49,14 @@ def _candidates(method, b1):
     """Runs that train `method` at beta1 `b1`, in canonical order (Fig. 4 first)."""
     fig4 = G["methods"] + G["generalisations"]
     out = [GDIR] if method in fig4 and float(b1) in G["beta1s"] else []
-    for sweep, spec in SWEEPS.items():
-        if method in spec["methods"] and float(b1) in spec["beta1s"]:
-            out += [f"{ADIR}/{sweep}/{name}" for name in spec["settings"]]
+    for sweep, spec in RUN_SWEEPS.items():
+        if method in spec["methods"]:
+            b1s = spec.get("beta1_of", {})
+            out += [
+                f"{ADIR}/{sweep}/{name}"
+                for name in spec["settings"]
+                if float(b1) in b1s.get(name, spec["beta1s"])
+            ]
     return out
 
 
@@ -88,4 +97,17 @@ def ablation_cells(sweep):
                         "metrics": metrics,
                     }
                 )
+    return cells
+
+
+def search_cells():
+    """The random search's cells (issue 18): one per method and drawn configuration."""
+    cells = []
+    for sweep, spec in SEARCH.items():
+        m = spec["methods"][0]
+        for name in spec["settings"]:
+            b1 = str(spec["beta1_of"][name][0])
+            run = f"{ADIR}/{sweep}/{name}"
+            metrics = shared(run, m, b1, "metrics", "final_metrics.csv")
+            cells.append({"method": m, "config": name, "metrics": metrics})
     return cells

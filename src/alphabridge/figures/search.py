@@ -1,0 +1,61 @@
+"""The random search's figure (issue 18): per method, the expected best final score over k of the K
+drawn configurations (Lucic et al. 2018's curve, with a bootstrap band over configurations), and the
+distribution of the configurations' scores, for KDE-LL and modes."""
+from __future__ import annotations
+
+import matplotlib
+import matplotlib.ticker
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from alphabridge import methods as reg  # noqa: E402
+from alphabridge.experiments.search import best_of_k_curve, config_scores  # noqa: E402
+from alphabridge.stages import Stage  # noqa: E402
+
+STAGES = (Stage("search_figure", __name__, keys=lambda **_: ["search.seed"]),)
+N_BOOT = 1000  # bootstrap resamples of the configurations (the band's 5% and 95% quantiles)
+PANELS = [("kde_loglik", "final KDE log-likelihood"), ("modes_covered", "modes covered (of 25)")]
+
+
+def curves(table: pd.DataFrame, *, seed: int) -> pd.DataFrame:
+    """Every method's best-of-k curve per metric (what the figure draws; tests check it against the table)."""
+    out = []
+    for metric, _ in PANELS:
+        scores = config_scores(table, metric)
+        for m, sub in scores.groupby("method", sort=False):
+            out.append(best_of_k_curve(sub.score, n_boot=N_BOOT, seed=seed).assign(method=m, metric=metric))
+    return pd.concat(out, ignore_index=True)
+
+
+def plot_search(table: pd.DataFrame, *, seed: int):
+    c = curves(table, seed=seed)
+    fig, axes = plt.subplots(2, len(PANELS), figsize=(7.2, 6.0), squeeze=False)
+    for j, (metric, title) in enumerate(PANELS):
+        ax, dist = axes[0, j], axes[1, j]
+        scores = config_scores(table, metric)
+        methods = list(dict.fromkeys(scores.method))
+        for i, m in enumerate(methods):
+            cm = c[(c.method == m) & (c.metric == metric)]
+            ax.plot(cm.k, cm.expected_best, "o-", ms=3, color=reg.color(m), label=reg.label(m))
+            ax.fill_between(cm.k, cm.low, cm.high, color=reg.color(m), alpha=0.2, lw=0)
+            s = scores[scores.method == m].score.to_numpy(float)
+            dist.boxplot([s], positions=[i], widths=0.5, showfliers=False)
+            jitter = np.random.default_rng(seed + i).uniform(-0.15, 0.15, size=len(s))
+            dist.scatter(i + jitter, s, s=10, color=reg.color(m), zorder=3)
+        ax.set_xlabel("configurations tried (k)", fontsize=8)
+        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))  # k counts configurations
+        ax.set_title(f"expected best {title}", fontsize=8)
+        dist.set_xticks(range(len(methods)), [reg.label(m) for m in methods], fontsize=7)
+        dist.set_title(f"{title}: every configuration (mean over trials)", fontsize=8)
+        for a in (ax, dist):
+            a.tick_params(labelsize=7)
+            a.grid(alpha=0.3)
+    axes[0, 0].legend(fontsize=7)
+    n = int(table.groupby(["method", "config"]).trial.nunique().min())
+    fig.suptitle(f"random search: {table.config.nunique()} configurations per method, {n} trials each; "
+                 "band: 90% bootstrap over configurations; a diverged trial scores the worst value", fontsize=8)
+    fig.tight_layout()
+    return fig
