@@ -2,6 +2,7 @@
 expected best of k is exact; the search resolves to K x methods ordinary cells and, at smoke scale,
 its table holds the cells' own final metrics and its curves follow from the table."""
 import copy
+import importlib.util
 import itertools
 import re
 
@@ -162,11 +163,21 @@ def test_smoke_search_runs_for_real_and_its_table_is_the_cells_metrics(repo_copy
         for col in ("modes_covered", "kde_loglik", "hq_fraction", "inception_score"):
             assert rows[col].to_numpy() == pytest.approx(fm.sort_values("trial")[col].to_numpy())
     # the curve at k = K is the best configuration's mean, at k = 1 the mean over configurations
-    c = curves(table, seed=SMOKE["search"]["seed"]).query("metric == 'kde_loglik'")
+    c_all = curves(table, seed=SMOKE["search"]["seed"])
+    c = c_all.query("metric == 'kde_loglik'")
     means = table.groupby("config").kde_loglik.mean()
     assert c.expected_best.iloc[-1] == pytest.approx(means.max())
     assert c.expected_best.iloc[0] == pytest.approx(means.mean())
     assert (repo_copy / "results/figures/search.png").read_bytes()[:4] == b"\x89PNG"
+    # the figure's curves CSV, and bench/recompute_search.py: every cell's metrics recomputed from its
+    # samples in NumPy/SciPy, every curve by enumerating k-subsets
+    drawn = pd.read_csv(repo_copy / "results/tables/search_curves.csv")
+    assert np.allclose(drawn.sort_values(["metric", "k"]).expected_best, c_all.sort_values(["metric", "k"]).expected_best)
+    spec = importlib.util.spec_from_file_location("recompute_search", REPO / "bench/recompute_search.py")
+    recompute = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(recompute)
+    assert recompute.main(["--root", str(repo_copy), "--config", "config/config.yaml", "config/smoke.yaml",
+                           str(over), "--cells", "2"]) == 0
 
 
 def test_combined_best_alpha_bridge_keeps_the_budget_and_every_knob():

@@ -123,8 +123,11 @@ def _search_table(a):
 
 
 def _search_fig(a):
-    seed = _spec(a, "search_figure")["search"]["seed"]
-    _save(_lib("figures.search").plot_search(_csvs([a.table]), seed=seed), a)
+    seed, fig = _spec(a, "search_figure")["search"]["seed"], _lib("figures.search")
+    table = _csvs([a.table])
+    c = fig.curves(table, seed=seed)
+    _write(c[["method", "metric", "k", "expected_best", "low", "high"]], a.curves)
+    _save(fig.plot_search(table, seed=seed, c=c), a)
 
 
 # name: (function, help, shared flags, own flags {name: argparse kwargs}, fixed defaults)
@@ -165,7 +168,8 @@ COMMANDS = {
     "search-table": (_search_table, "random search: one row per method, configuration and trial -> CSV", ("out",),
                      {"cells-json": dict(required=True, help='{"cells": [{"method", "config", "metrics"}, ...]}')}, {}),
     "search-fig": (_search_fig, "random search: expected best of k configurations, and every configuration's score",
-                   FIG, {"table": P}, {}),
+                   FIG, {"table": P, "curves": dict(P, help="CSV of the drawn curves: method, metric, k, "
+                                                    "expected_best, low, high")}, {}),
     **IMAGE_COMMANDS,
 }
 

@@ -28,6 +28,7 @@ rule search_figure:
     output:
         pdf="results/figures/search.pdf",
         png="results/figures/search.png",
+        curves="results/tables/search_curves.csv",
     log:
         "logs/search/figure.log",
     conda:
@@ -36,4 +37,4 @@ rule search_figure:
         cfg=lambda w: stage_json("search_figure", config),
     shell:
         "python -m alphabridge search-fig --config-json {params.cfg:q} --table {input.table}"
-        " --pdf {output.pdf} --png {output.png} 2>&1 | tee {log}"
+        " --pdf {output.pdf} --png {output.png} --curves {output.curves} 2>&1 | tee {log}"

@@ -30,8 +30,9 @@ def curves(table: pd.DataFrame, *, seed: int) -> pd.DataFrame:
     return pd.concat(out, ignore_index=True)
 
 
-def plot_search(table: pd.DataFrame, *, seed: int):
-    c = curves(table, seed=seed)
+def plot_search(table: pd.DataFrame, *, seed: int, c: pd.DataFrame | None = None):
+    """The figure; c is curves(table, seed=seed) when the caller has it already (it also writes it)."""
+    c = curves(table, seed=seed) if c is None else c
     fig, axes = plt.subplots(2, len(PANELS), figsize=(7.2, 6.0), squeeze=False)
     for j, (metric, title) in enumerate(PANELS):
         ax, dist = axes[0, j], axes[1, j]
