@@ -27,7 +27,7 @@ COLOUR = ("cifar10", "celeba")  # data.images.image_shape: 3 channels, else 1
 DATASET_IMAGES = {"digits": 1797, "mnist": 70_000, "cifar10": 60_000, "celeba": 202_599}  # train + test
 OFFICIAL_TRAIN = {"mnist": 60_000, "cifar10": 50_000}  # digits (and CelebA without its partition file) split by test_fraction
 DRAW_BLOCK = 64  # = train.draws.BLOCK: iterations of draws made ahead
-GEN_CHUNK = 4096  # = train.loop.generate's chunk of samples
+GEN_CHUNK = 4096  # = train.sampling.generate's chunk of samples
 # Multiplicities, each rounded up: a parameter is held as value, gradient and Adam's two moments, plus
 # a restored checkpoint's value and moments while it is copied in, plus the per-trial stack at build
 # time (8); up to 4 forward graphs of each network are alive at once (Step II's G on posterior and

@@ -19,7 +19,8 @@ from alphabridge.metrics import inception as inc
 from alphabridge.metrics.classifier import (ClassifierArch, evaluate_accuracy, load_classifier, save_classifier,
                                             train_classifier)
 from alphabridge.stages import RUNTIME, Stage
-from alphabridge.train.loop import generate, saved_keys
+from alphabridge.train.loop import saved_keys
+from alphabridge.train.sampling import generate
 from alphabridge.train.schedule import step_and_alpha
 from alphabridge.train.state import init_state, restore_checkpoint
 
