@@ -34,10 +34,12 @@ def test_constants_match_the_code_they_mirror(tmp_path):
     from alphabridge.data import images as data
     from alphabridge.metrics.classifier import ClassifierArch
     from alphabridge.models import conv
+    from alphabridge.metrics import fidelity
     from alphabridge.train import draws, sampling
 
     assert sizes.BASE == conv.BASE and sizes.NATIVE_SIZE == data.NATIVE_SIZE and sizes.DRAW_BLOCK == draws.BLOCK
     assert sizes.GEN_CHUNK == inspect.signature(sampling.generate).parameters["chunk"].default
+    assert sizes.PRC_BLOCK == fidelity.PRC_BLOCK
     arch = ClassifierArch()
     assert sizes.CLASSIFIER == dict(channels=arch.channels, pooled=arch.pooled, n_classes=arch.n_classes)
     for s in BASE["images"]["runs"].values():

@@ -52,13 +52,15 @@ def _image_score(a):
         _write(im.metrics_along_training(samples_npz=a.samples, section=cfg["images"]["runs"][a.dataset],
                                          dataset=a.dataset, method=a.method, ref_stats=a.ref, **common), a.out)
     else:
-        _write(im.final_table_row(cfg=cfg, dataset=a.dataset, method=a.method, ckpt=a.ckpt, ref_stats=a.ref, **common),
-               a.out)
+        _write(im.final_scores(cfg=cfg, dataset=a.dataset, method=a.method, ckpt=a.ckpt, ref_stats=a.ref,
+                               features_out=a.features_out, **common), a.out)
 
 
 def _image_table(a):
     _spec(a, "image_table")
-    _write(_csvs(a.finals)[_lib("experiments.image_metrics").TABLE_COLUMNS], a.out)
+    finals = _csvs(a.finals)
+    _write(finals, a.trials_out)
+    _write(_lib("experiments.image_metrics").image_table(finals), a.out)
 
 
 # name: (function, help, shared flags, own flags {name: argparse kwargs}, fixed defaults), as in cli.COMMANDS
@@ -85,8 +87,10 @@ IMAGE_COMMANDS = {
     "image-metrics": (_image_score, "images: FID / IS of the samples saved along training",
                       ("net", "classifier", "dataset", "method", "ref", "out", "threads"), {"samples": P},
                       {"score": "metrics"}),
-    "image-final": (_image_score, "images: FID / IS of eval.final_samples images of the final model",
-                    ("net", "classifier", "dataset", "method", "ref", "ckpt", "out", "threads"), {},
+    "image-final": (_image_score, "images: FID, IS, KID and precision/recall of eval.final_samples images of each "
+                    "trial's final model", ("net", "classifier", "dataset", "method", "ref", "ckpt", "out", "threads"),
+                    {"features-out": dict(P, help="npz of the features KID and precision/recall compared")},
                     {"score": "final"}),
-    "image-table": (_image_table, "images: the CIFAR10-style table", ("out",), {"finals": PS}, {}),
+    "image-table": (_image_table, "images: the CIFAR10-style table, mean and std over trials per method", ("out",),
+                    {"finals": PS, "trials-out": dict(P, help="CSV of every trial's row (the finals stacked)")}, {}),
 }

@@ -27,6 +27,7 @@ COLOUR = ("cifar10", "celeba")  # data.images.image_shape: 3 channels, else 1
 DATASET_IMAGES = {"digits": 1797, "mnist": 70_000, "cifar10": 60_000, "celeba": 202_599}  # train + test
 OFFICIAL_TRAIN = {"mnist": 60_000, "cifar10": 50_000}  # digits (and CelebA without its partition file) split by test_fraction
 DRAW_BLOCK = 64  # = train.draws.BLOCK: iterations of draws made ahead
+PRC_BLOCK = 10000  # = metrics.fidelity.PRC_BLOCK (torch-fidelity's prc_batch_size)
 GEN_CHUNK = 4096  # = train.sampling.generate's chunk of samples
 # Multiplicities, each rounded up: a parameter is held as value, gradient and Adam's two moments, plus
 # a restored checkpoint's value and moments while it is copied in, plus the per-trial stack at build
@@ -161,13 +162,14 @@ def _feature_net(section: dict, classifier: dict) -> tuple[int, int, int]:
     return classifier["feature_dim"], CLASSIFIER["n_classes"], F32 * (s * s + kept)
 
 
-def scoring_bytes(section: dict, *, inception_batch: int, classifier: dict) -> dict[str, int]:
+def scoring_bytes(section: dict, *, inception_batch: int, classifier: dict, scores: dict) -> dict[str, int]:
     """One scoring job: the final model's eval.final_samples (generated for every trial), or
     eval.n_samples saved ones, or the real test images (reference statistics), through the net."""
     c, h, w = image_shape(section)
     x, z, t = c * h * w, section["model"]["z_dim"], section["trials"]
     e, nets = section["eval"], networks(section)
     n = max(e["final_samples"], e["n_samples"], held_out_images(section["data"]))
+    m = min(n, scores["samples"])  # the features KID and precision/recall compare
     d, k, per_image = _feature_net(section, classifier)
     return {
         "models": PARAM_COPIES * F32 * t * sum(v[0] for v in nets.values()),
@@ -176,6 +178,9 @@ def scoring_bytes(section: dict, *, inception_batch: int, classifier: dict) -> d
                       + F32 * n * x,
         "feature_net": min(inception_batch, n) * per_image,  # images.inception.batch_size batches either net
         "features": 2 * 8 * n * (d + k) + 4 * 8 * d * d,  # float64, gathered and concatenated; covariances
+        # precision/recall: float32 distance blocks of up to PRC_BLOCK rows (torch-fidelity's batch) against
+        # either set, the real features and a float32 copy of the fake ones; KID: three subset kernels
+        "kid_prc": F32 * (2 * min(PRC_BLOCK, m) * m + 2 * n * d + 3 * min(scores["kid_subset_size"], n) ** 2),
         "data": prepared_images(section["data"]) * x,  # the prepared npz, uint8
     }
 
@@ -196,8 +201,8 @@ def job_bytes(section: dict, images: dict) -> dict[str, int]:
     `images` is the whole images section (the feature net's batch, the classifier)."""
     cls = images["classifier"]
     out = {"training": sum(training_bytes(section).values()),
-           "scoring": sum(scoring_bytes(section, inception_batch=images["inception"]["batch_size"],
-                                        classifier=cls).values())}
+           "scoring": sum(scoring_bytes(section, inception_batch=images["inception"]["batch_size"], classifier=cls,
+                                        scores=images["scores"]).values())}
     if section["eval"]["feature_net"] == "classifier":
         out["classifier"] = sum(classifier_bytes(section, cls).values())
     return {job: PROCESS + b for job, b in out.items()}

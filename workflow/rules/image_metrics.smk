@@ -66,7 +66,7 @@ rule image_metrics:
         args=lambda w, input: f"{net_args(w, input)} --dataset {w.dataset} --method {w.method} --ref {input.ref}"
         f" --samples {input.samples}",
     shell:
-        "python -m alphabridge {params.command} --config-json {params.cfg:q} {params.args} --out {output}"
+        "python -m alphabridge {params.command} --config-json {params.cfg:q} {params.args} --out {output[0]}"
         " --threads {threads} 2>&1 | tee {log}"
 
 
@@ -78,14 +78,15 @@ use rule image_metrics as image_final with:
         + ("step3.pt" if methods.get(w.method).steps else "model.pt"),
         ref=ref_stats,
     output:
-        f"{IDIR}/{{dataset}}/{{method}}/final.csv",
+        csv=f"{IDIR}/{{dataset}}/{{method}}/final.csv",
+        features=f"{IDIR}/{{dataset}}/{{method}}/final_features.npz",
     log:
         "logs/images/{dataset}_{method}_final.log",
     params:
         command="image-final",
         cfg=lambda w: stage_json("image_final", config, dataset=w.dataset),
-        args=lambda w, input: f"{net_args(w, input)} --dataset {w.dataset} --method {w.method} --ref {input.ref}"
-        f" --ckpt {input.ckpt}",
+        args=lambda w, input, output: f"{net_args(w, input)} --dataset {w.dataset} --method {w.method}"
+        f" --ref {input.ref} --ckpt {input.ckpt} --features-out {output.features}",
 
 
 rule image_table:
@@ -96,10 +97,12 @@ rule image_table:
             m=["alpha_bridge", "dcgan"] + IMG["runs"][w.dataset]["generalisations"],
         ),
     output:
-        "results/tables/{dataset}.csv",
+        table="results/tables/{dataset}.csv",
+        trials="results/tables/{dataset}_trials.csv",
     log:
         "logs/images/{dataset}_table.log",
     conda:
         "../../envs/alphabridge.yaml"
     shell:
-        "python -m alphabridge image-table --finals {input.finals} --out {output} 2>&1 | tee {log}"
+        "python -m alphabridge image-table --finals {input.finals} --out {output.table} --trials-out {output.trials}"
+        " 2>&1 | tee {log}"

@@ -10,6 +10,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+PRC_BLOCK = 10000  # torch-fidelity's default prc_batch_size, stated so alphabridge.sizes can count it
+
 
 def _tensor(x) -> torch.Tensor:
     t = torch.as_tensor(np.asarray(x), dtype=torch.float32)
@@ -30,11 +32,13 @@ def kid(fake, real, *, subsets: int, subset_size: int, seed: int) -> tuple[float
     return out[KEY_METRIC_KID_MEAN], out[KEY_METRIC_KID_STD]
 
 
-def precision_recall(fake, real, *, k: int = 3) -> tuple[float, float]:
+def precision_recall(fake, real, *, k: int = 3, device="cpu") -> tuple[float, float]:
     """Improved precision and recall (Kynkaanniemi et al. 2019): precision is the share of generated
     points inside some real point's k-NN ball (the real manifold), recall the share of real points
-    inside some generated point's ball. Batched (save_cpu_ram) so memory stays at 10K x N."""
+    inside some generated point's ball. Distances on `device`, in blocks of PRC_BLOCK rows
+    (save_cpu_ram), so memory stays at PRC_BLOCK x N."""
     from torch_fidelity.metric_prc import KEY_METRIC_PRECISION, KEY_METRIC_RECALL, prc_features_to_metric
 
-    out = prc_features_to_metric(_tensor(fake), _tensor(real), prc_neighborhood=k, save_cpu_ram=True, verbose=False)
+    f, r = _tensor(fake).to(device), _tensor(real).to(device)
+    out = prc_features_to_metric(f, r, prc_neighborhood=k, prc_batch_size=PRC_BLOCK, save_cpu_ram=True, verbose=False)
     return out[KEY_METRIC_PRECISION], out[KEY_METRIC_RECALL]
