@@ -178,6 +178,14 @@ def test_smoke_search_runs_for_real_and_its_table_is_the_cells_metrics(repo_copy
     spec.loader.exec_module(recompute)
     assert recompute.main(["--root", str(repo_copy), "--config", "config/config.yaml", "config/smoke.yaml",
                            str(over), "--cells", "2"]) == 0
+    # bench/summarise_search.py: the README's numbers, printed from the same tables
+    spec = importlib.util.spec_from_file_location("summarise_search", REPO / "bench/summarise_search.py")
+    summarise = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(summarise)
+    text = summarise.search_summary(table, drawn)
+    best = means.idxmax()
+    assert f"rkl_sn: best configuration by mean KDE-LL: {best}" in text
+    assert f"kde_loglik {table[table.config == best].kde_loglik.mean():.2f} ± " in text
 
 
 def test_combined_best_alpha_bridge_keeps_the_budget_and_every_knob():
