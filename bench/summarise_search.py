@@ -30,8 +30,9 @@ def search_summary(table: pd.DataFrame, curves: pd.DataFrame) -> str:
         best = means.kde_loglik.idxmax()
         rows = df[df.config == best]
         drawn = rows.iloc[0].drop(["method", "config", "trial", "iteration", *METRICS, "diverged_at", "diverged"])
+        shown = {k: int(v) if isinstance(v, float) and v.is_integer() else v for k, v in drawn.dropna().items()}
         out.append(f"{method}: best configuration by mean KDE-LL: {best} "
-                   f"({', '.join(f'{k}={v}' for k, v in drawn.dropna().items())})")
+                   f"({', '.join(f'{k}={v}' for k, v in shown.items())})")
         out.append("    " + ", ".join(f"{m} {_pm(rows[m], 3 if m == 'hq_fraction' else 2)}" for m in METRICS)
                    + f" over {len(rows)} trials")
         best_modes = means.modes_covered.idxmax()
