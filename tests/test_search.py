@@ -15,7 +15,7 @@ from alphabridge.config import ConfigError, load_config_files, load_schema, vali
     variant_configs
 from alphabridge.experiments.search import TABLE_COLUMNS, config_scores, draw, expected_best_of_k
 from alphabridge.figures.search import curves
-from conftest import REPO, run_snakemake
+from conftest import REPO, run_snakemake, job_counts
 
 CFG = load_config_files([REPO / "config/config.yaml"])
 SMOKE = load_config_files([REPO / "config/config.yaml", REPO / "config/smoke.yaml"])
@@ -25,15 +25,6 @@ ALL = ["alpha_bridge", "rkl_gp", "rkl_sn"]
 
 def _search(**kw):
     return {**copy.deepcopy(CFG["search"]), **kw}
-
-
-def _jobs(stdout):
-    out = {}
-    for line in stdout.splitlines():
-        parts = line.split()
-        if len(parts) == 2 and parts[1].isdigit() and not parts[0].startswith("total"):
-            out[parts[0]] = int(parts[1])
-    return out
 
 
 @pytest.mark.parametrize("method", ALL)
@@ -138,7 +129,7 @@ def test_the_search_resolves_to_k_times_methods_cells(tmp_path):
     over.write_text(yaml.safe_dump({"search": {"configs": 3}}))
     proc = run_snakemake(["-n", "--forceall", "results/figures/search.pdf", "--configfile", "config/smoke.yaml",
                           str(over)], cwd=REPO)
-    jobs = _jobs(proc.stdout)
+    jobs = job_counts(proc.stdout)
     assert jobs["gaussians_final_metrics"] == 3 * 3 and jobs["gaussians_baseline"] == 3 * 2
     assert jobs["gaussians_step1"] == jobs["gaussians_step3"] == 3
     assert jobs["search_table"] == jobs["search_figure"] == 1
