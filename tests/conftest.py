@@ -34,6 +34,16 @@ def run_snakemake(args, *, cwd, check=True):
     return proc
 
 
+def job_counts(stdout: str) -> dict[str, int]:
+    """{rule: count} of the "Job stats" table Snakemake prints before it runs (or dry-runs) anything."""
+    out = {}
+    for line in stdout.splitlines():
+        parts = line.split()
+        if len(parts) == 2 and parts[1].isdigit() and not parts[0].startswith("total"):
+            out[parts[0]] = int(parts[1])
+    return out
+
+
 def crash_discriminator_at(monkeypatch, n: int):
     """Make the n-th discriminator update raise KeyboardInterrupt (a killed job); returns the undo."""
     import alphabridge.train.loop as loop

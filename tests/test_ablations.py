@@ -18,19 +18,10 @@ from alphabridge.train import loop
 from alphabridge.train.checkpoint import load_checkpoint
 from alphabridge.train.loop import eval_noise, init_state, run_segment
 from alphabridge import defaults
-from conftest import REPO, run_snakemake
+from conftest import REPO, run_snakemake, job_counts
 
 CFG = load_config_files([REPO / "config/config.yaml"])
 SWEEPS = CFG["ablations"]["sweeps"]
-
-
-def _jobs(stdout):
-    out = {}
-    for line in stdout.splitlines():
-        parts = line.split()
-        if len(parts) == 2 and parts[1].isdigit() and not parts[0].startswith("total"):
-            out[parts[0]] = int(parts[1])
-    return out
 
 
 def _cells(sweep):
@@ -42,7 +33,7 @@ def _cells(sweep):
 @pytest.mark.parametrize("sweep", list(SWEEPS))
 def test_each_sweep_resolves_at_paper_scale(sweep):
     proc = run_snakemake(["-n", "--forceall", f"results/figures/ablation_{sweep}.pdf"], cwd=REPO)
-    jobs = _jobs(proc.stdout)
+    jobs = job_counts(proc.stdout)
     assert jobs["ablation_table"] == 1 and jobs["ablation_figure"] == 1
     assert jobs["gaussians_final_metrics"] == _cells(sweep)  # one score per cell, none for shared duplicates
     if sweep == "gamma":  # gamma only changes Step II: one shared Step I, every Step II its own
@@ -55,7 +46,7 @@ def test_each_sweep_resolves_at_paper_scale(sweep):
 
 @pytest.mark.workflow
 def test_full_table_target_resolves():
-    jobs = _jobs(run_snakemake(["-n", "--forceall", "results/tables/ablations.csv"], cwd=REPO).stdout)
+    jobs = job_counts(run_snakemake(["-n", "--forceall", "results/tables/ablations.csv"], cwd=REPO).stdout)
     assert jobs["ablation_table"] == len(SWEEPS) and jobs["ablations_all"] == 1
 
 
@@ -69,7 +60,7 @@ def test_wide_scale_overlay_adds_width512_and_nothing_else():
     assert settings["width512_10k"] == {"gaussians": {"model": {"hidden": 512}}}
     proc = run_snakemake(["-n", "--forceall", "results/tables/ablations/scale.csv",
                           "--configfile", "config/scale_wide.yaml"], cwd=REPO)
-    assert _jobs(proc.stdout)["gaussians_final_metrics"] == _cells("scale") + len(SWEEPS["scale"]["methods"])
+    assert job_counts(proc.stdout)["gaussians_final_metrics"] == _cells("scale") + len(SWEEPS["scale"]["methods"])
     order = [s for s in settings if f'"setting": "{s}"' in proc.stdout]
     assert order == list(settings) and proc.stdout.index('"setting": "width256_10k"') < proc.stdout.index(
         '"setting": "width512_10k"') < proc.stdout.index('"setting": "width64_30k"')

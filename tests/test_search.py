@@ -15,7 +15,7 @@ from alphabridge.config import ConfigError, load_config_files, load_schema, vali
     variant_configs
 from alphabridge.experiments.search import TABLE_COLUMNS, config_scores, draw, expected_best_of_k
 from alphabridge.figures.search import curves
-from conftest import REPO, run_snakemake
+from conftest import REPO, run_snakemake, job_counts
 
 CFG = load_config_files([REPO / "config/config.yaml"])
 SMOKE = load_config_files([REPO / "config/config.yaml", REPO / "config/smoke.yaml"])
@@ -25,15 +25,6 @@ ALL = ["alpha_bridge", "rkl_gp", "rkl_sn"]
 
 def _search(**kw):
     return {**copy.deepcopy(CFG["search"]), **kw}
-
-
-def _jobs(stdout):
-    out = {}
-    for line in stdout.splitlines():
-        parts = line.split()
-        if len(parts) == 2 and parts[1].isdigit() and not parts[0].startswith("total"):
-            out[parts[0]] = int(parts[1])
-    return out
 
 
 @pytest.mark.parametrize("method", ALL)
@@ -138,7 +129,7 @@ def test_the_search_resolves_to_k_times_methods_cells(tmp_path):
     over.write_text(yaml.safe_dump({"search": {"configs": 3}}))
     proc = run_snakemake(["-n", "--forceall", "results/figures/search.pdf", "--configfile", "config/smoke.yaml",
                           str(over)], cwd=REPO)
-    jobs = _jobs(proc.stdout)
+    jobs = job_counts(proc.stdout)
     assert jobs["gaussians_final_metrics"] == 3 * 3 and jobs["gaussians_baseline"] == 3 * 2
     assert jobs["gaussians_step1"] == jobs["gaussians_step3"] == 3
     assert jobs["search_table"] == jobs["search_figure"] == 1
@@ -178,6 +169,14 @@ def test_smoke_search_runs_for_real_and_its_table_is_the_cells_metrics(repo_copy
     spec.loader.exec_module(recompute)
     assert recompute.main(["--root", str(repo_copy), "--config", "config/config.yaml", "config/smoke.yaml",
                            str(over), "--cells", "2"]) == 0
+    # bench/summarise_search.py: the README's numbers, printed from the same tables
+    spec = importlib.util.spec_from_file_location("summarise_search", REPO / "bench/summarise_search.py")
+    summarise = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(summarise)
+    text = summarise.search_summary(table, drawn)
+    best = means.idxmax()
+    assert f"rkl_sn: best configuration by mean KDE-LL: {best}" in text
+    assert f"kde_loglik {table[table.config == best].kde_loglik.mean():.2f} ± " in text
 
 
 def test_combined_best_alpha_bridge_keeps_the_budget_and_every_knob():

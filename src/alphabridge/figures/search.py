@@ -50,7 +50,8 @@ def plot_search(table: pd.DataFrame, *, seed: int, c: pd.DataFrame | None = None
         ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))  # k counts configurations
         ax.set_title(f"expected best {title}", fontsize=8)
         dist.set_xticks(range(len(methods)), [reg.label(m) for m in methods], fontsize=7)
-        dist.set_title(f"{title}: every configuration (mean over trials)", fontsize=8)
+        dist.set_title("each configuration (mean over its trials)", fontsize=8)
+        dist.set_ylabel(title, fontsize=7)
         for a in (ax, dist):
             a.tick_params(labelsize=7)
             a.grid(alpha=0.3)
