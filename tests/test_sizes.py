@@ -22,7 +22,7 @@ CALIB = {"trials": 8, "save_every": 20, "model": {"channels": 64}, "optim": {"ba
          "eval": {"every": 10, "n_samples": 5000, "final_samples": 50000},
          "alpha_bridge": {"step1_iters": 20, "step2_iters": 20, "step3_iters": 20}, "dcgan": {"iters": 60},
          "fig1": {"finetune_iters": 4, "snapshots": [0, 2, 4]}}
-MEASURED = {"default training": 0.94e9, "calib training": 1.80e9, "calib scoring": 1.46e9}
+MEASURED = {"default training": 0.94e9, "calib training": 1.80e9, "calib scoring": 3.06e9}  # scoring: with KID/PR
 
 
 def _images(override: dict | None = None) -> dict:
@@ -126,7 +126,7 @@ def test_a_job_that_cannot_fit_is_refused_naming_the_key(monkeypatch, override, 
 def test_shipped_configs_validate_and_fit(monkeypatch, extra):
     cfg = load_config_files([REPO / "config/config.yaml", *(REPO / p for p in extra)])
     validate_config(cfg, schema=SCHEMA)
-    monkeypatch.setattr("alphabridge.config._memory_bytes", lambda: 12 * GiB)  # paper-scale CelebA: ~10.5 GiB
+    monkeypatch.setattr("alphabridge.config._memory_bytes", lambda: 16 * GiB)  # paper-scale CelebA: ~12.3 GiB
     for dataset in cfg["images"]["runs"]:
         check_image_memory(cfg, dataset)
     monkeypatch.setattr("alphabridge.config._memory_bytes", lambda: 2 * GiB)  # the CPU-sized digits runs

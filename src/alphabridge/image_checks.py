@@ -7,7 +7,7 @@ classifier's batch against the train sets it learns from.
 `memory_problems` (run by the workflow for each dataset its targets need, before any job runs): a
 memory estimate of the dataset's jobs (alphabridge.sizes) against the machine's memory. It is not
 part of validation: the paper-scale CIFAR10 and CelebA sections of config/config.yaml need more
-memory (8 and 11 GiB by this estimate) than a small machine has, and they must not block the targets
+memory (10 and 12 GiB by this estimate) than a small machine has, and they must not block the targets
 that never run them."""
 from __future__ import annotations
 

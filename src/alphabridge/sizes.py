@@ -13,7 +13,8 @@ of config/config.yaml peak at 0.94 GB RSS (alpha_bridge_joint, Steps I, II, III 
 it is the interpreter with torch imported), estimated 1.10 GB. With tensors dominating (digits,
 trials 8, channels 64, batch 512, n_samples 5000, every 10, generalisations as configured)
 alpha_bridge_joint Step II peaks at 1.80 GB, estimated 2.99 GB; the final scores of 50000 samples
-of its 8 trials with the classifier peak at 1.46 GB, estimated 1.79 GB.
+of its 8 trials with the classifier (FID, IS, and KID and precision/recall on 10K features) peak at
+3.06 GB, estimated 3.45 GB (1.46 GB before precision/recall).
 """
 from __future__ import annotations
 
@@ -178,9 +179,10 @@ def scoring_bytes(section: dict, *, inception_batch: int, classifier: dict, scor
                       + F32 * n * x,
         "feature_net": min(inception_batch, n) * per_image,  # images.inception.batch_size batches either net
         "features": 2 * 8 * n * (d + k) + 4 * 8 * d * d,  # float64, gathered and concatenated; covariances
-        # precision/recall: float32 distance blocks of up to PRC_BLOCK rows (torch-fidelity's batch) against
-        # either set, the real features and a float32 copy of the fake ones; KID: three subset kernels
-        "kid_prc": F32 * (2 * min(PRC_BLOCK, m) * m + 2 * n * d + 3 * min(scores["kid_subset_size"], n) ** 2),
+        # precision/recall: a float32 distance block of up to PRC_BLOCK rows (torch-fidelity's batch) against
+        # the m fake features, four times (cdist's pieces, their concatenation, cdist's own buffers; measured
+        # 1.6 GB at m = 10K), float32 copies of both feature sets; KID: three subset kernels
+        "kid_prc": F32 * (4 * min(PRC_BLOCK, m) * m + 2 * n * d + 3 * min(scores["kid_subset_size"], n) ** 2),
         "data": prepared_images(section["data"]) * x,  # the prepared npz, uint8
     }
 
