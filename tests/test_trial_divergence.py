@@ -136,7 +136,7 @@ def test_image_metrics_skip_a_diverged_trial(tmp_path, monkeypatch):
     scored = []
     monkeypatch.setattr(im, "load_reference", lambda path, device: None)
     monkeypatch.setattr(im, "score", lambda images, **_: scored.append(images.shape) or
-                        {"fid": 1.0, "inception_score": 2.0})
+                        ({"fid": 1.0, "inception_score": 2.0}, None))
     arrays = {f"it{k}": np.zeros((2, 5, 64), np.uint8) for k in (20, 40, 60)}
     np.savez(tmp_path / "s.npz", **arrays, diverged_at=np.array([0, 40]))  # trial 1 diverged at 40
     rows = im.metrics_along_training(samples_npz=tmp_path / "s.npz", section=section, dataset="digits",
