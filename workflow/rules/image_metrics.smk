@@ -52,7 +52,7 @@ rule image_metrics:
         samples=f"{IDIR}/{{dataset}}/{{method}}/samples.npz",
         ref=ref_stats,
     output:
-        f"{IDIR}/{{dataset}}/{{method}}/metrics.csv",
+        csv=f"{IDIR}/{{dataset}}/{{method}}/metrics.csv",
     log:
         "logs/images/{dataset}_{method}_metrics.log",
     conda:
@@ -66,7 +66,7 @@ rule image_metrics:
         args=lambda w, input: f"{net_args(w, input)} --dataset {w.dataset} --method {w.method} --ref {input.ref}"
         f" --samples {input.samples}",
     shell:
-        "python -m alphabridge {params.command} --config-json {params.cfg:q} {params.args} --out {output[0]}"
+        "python -m alphabridge {params.command} --config-json {params.cfg:q} {params.args} --out {output.csv}"
         " --threads {threads} 2>&1 | tee {log}"
 
 
