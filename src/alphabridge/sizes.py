@@ -23,7 +23,7 @@ import math
 PROCESS = 2**30  # the interpreter, torch and the libraries (measured 0.57 GB; 0.94 GB at peak in all)
 F32 = 4
 BASE = {8: 2, 28: 7, 32: 4, 64: 4}  # = models.conv.BASE: spatial size after the last down-sampling
-NATIVE_SIZE = {"digits": 8, "mnist": 28, "cifar10": 32}  # = data.images.NATIVE_SIZE
+NATIVE_SIZE = {"digits": 8, "mnist": 28, "cifar10": 32, "stacked_digits": 8, "stacked_mnist": 28}  # = data.images.NATIVE_SIZE
 COLOUR = ("cifar10", "celeba")  # data.images.image_shape: 3 channels, else 1
 DATASET_IMAGES = {"digits": 1797, "mnist": 70_000, "cifar10": 60_000, "celeba": 202_599}  # train + test
 OFFICIAL_TRAIN = {"mnist": 60_000, "cifar10": 50_000}  # digits (and CelebA without its partition file) split by test_fraction
@@ -44,23 +44,34 @@ CLASSIFIER = dict(channels=(32, 64), pooled=4, n_classes=10)  # = metrics.classi
 
 def image_shape(section: dict) -> tuple[int, int, int]:
     d = section["data"]
-    return (3 if d["name"] in COLOUR else 1), d["image_size"], d["image_size"]
+    return (3 if d["name"] in COLOUR or d["stacked"] else 1), d["image_size"], d["image_size"]
+
+
+def source(data: dict) -> dict:
+    """The data config of a stacked dataset's source digits (the config itself otherwise)."""
+    return {**data, "name": data["name"].removeprefix("stacked_"), "stacked": None}
 
 
 def train_images(data: dict, *, capped: bool = True) -> int:
     """The train split's size (an upper bound for CelebA, whose official partition keeps fewer)."""
+    if data["stacked"]:
+        return data["stacked"]["n_train"]
     total = DATASET_IMAGES[data["name"]]
     n = OFFICIAL_TRAIN.get(data["name"], total - math.ceil(total * data["test_fraction"]))
     return n if data["max_images"] is None or not capped else min(n, data["max_images"])
 
 
 def held_out_images(data: dict) -> int:
+    if data["stacked"]:
+        return data["stacked"]["n_test"]
     return DATASET_IMAGES[data["name"]] - train_images(data, capped=False)
 
 
 def prepared_images(data: dict) -> int:
-    """Images in the prepared npz: data.max_images caps the train split before it is written."""
-    return train_images(data) + held_out_images(data)
+    """Images in the prepared npz: data.max_images caps the train split before it is written; a
+    stacked dataset also keeps its source digits (counted as whole images: generous)."""
+    extra = prepared_images(source(data)) if data["stacked"] else 0
+    return train_images(data) + held_out_images(data) + extra
 
 
 def _mlp(d_in: int, d_out: int, hidden: int, depth: int) -> tuple[int, int, int]:
@@ -153,14 +164,17 @@ def training_bytes(section: dict) -> dict[str, int]:
 
 
 def _feature_net(section: dict, classifier: dict) -> tuple[int, int, int]:
-    """(features, logits, bytes per image in a batch) of the run's feature net."""
+    """(features, logits, bytes per image in a batch) of the run's feature net; on stacked data the
+    classifier reads each channel (3 digits per image) and joins their classes (1000 logits)."""
     if section["eval"]["feature_net"] == "inception":
         return (*INCEPTION_DIMS, INCEPTION_IMAGE)
     c1, c2 = CLASSIFIER["channels"]
-    s = section["data"]["image_size"]
+    s, k = section["data"]["image_size"], CLASSIFIER["n_classes"]
     s2 = s // 2 if s > 2 * CLASSIFIER["pooled"] else s
-    kept = 2 * c1 * s * s + 3 * c2 * s2 * s2 + 2 * classifier["feature_dim"] + CLASSIFIER["n_classes"]
-    return classifier["feature_dim"], CLASSIFIER["n_classes"], F32 * (s * s + kept)
+    kept = 2 * c1 * s * s + 3 * c2 * s2 * s2 + 2 * classifier["feature_dim"] + k
+    if section["data"]["stacked"]:
+        return 3 * classifier["feature_dim"], k**3, F32 * (3 * (s * s + kept) + 2 * k**3)
+    return classifier["feature_dim"], k, F32 * (s * s + kept)
 
 
 def scoring_bytes(section: dict, *, inception_batch: int, classifier: dict, scores: dict) -> dict[str, int]:
@@ -188,7 +202,12 @@ def scoring_bytes(section: dict, *, inception_batch: int, classifier: dict, scor
 
 
 def classifier_bytes(section: dict, classifier: dict) -> dict[str, int]:
-    """The domain classifier's training on this section's dataset (full-batch when batch_size >= n)."""
+    """The domain classifier's training on this section's dataset (full-batch when batch_size >= n);
+    on stacked data it learns the source digits (and is then scored on the stacked test images)."""
+    if section["data"]["stacked"]:
+        one = classifier_bytes({**section, "data": source(section["data"])}, classifier)
+        return {**one, "stacked_test": F32 * held_out_images(section["data"]) * 3 * (section["data"]["image_size"] ** 2
+                                                                                     + CLASSIFIER["n_classes"] ** 3)}
     c, h, w = image_shape(section)
     d, k, per_image = _feature_net({**section, "eval": {"feature_net": "classifier"}}, classifier)
     c2 = CLASSIFIER["channels"][1]
