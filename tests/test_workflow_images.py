@@ -131,8 +131,9 @@ def _final_scores_match_an_independent_computation(digits_run, real):
 
     sc = load_config_files([REPO / "config/config.yaml", REPO / "config/smoke.yaml"])["images"]["scores"]
     trials = pd.read_csv(digits_run / "results/tables/digits_trials.csv")
-    assert list(trials.columns) == FINAL_COLUMNS and list(trials.trial) == [0, 1] * 4
-    assert list(trials.method.unique()) == ["alpha_bridge", "dcgan", "alpha_bridge_marginals", "alpha_bridge_joint"]
+    assert list(trials.columns) == FINAL_COLUMNS and list(trials.trial) == [0, 1] * 5 + [0]
+    assert list(trials.method.unique()) == ["alpha_bridge", "dcgan", "alpha_bridge_marginals", "alpha_bridge_joint",
+                                            "alpha_bridge_step1", "real_data"]
     for method in ("alpha_bridge", "dcgan"):
         with np.load(digits_run / f"results/images/digits/{method}/final_features.npz") as f:
             fake, saved_real = f["fake"].astype(np.float64), f["real"].astype(np.float64)
@@ -147,8 +148,8 @@ def _final_scores_match_an_independent_computation(digits_run, real):
             assert row.kid_std == pytest.approx(np.std(mmds), rel=1e-3, abs=1e-6)
     table = pd.read_csv(digits_run / "results/tables/digits.csv")
     assert list(table.columns) == TABLE_COLUMNS and list(table.method) == list(trials.method.unique())
-    assert (table.n_samples == 200).all() and (table.n_trials == 2).all() and (table.n_diverged == 0).all()
-    for k in ("fid", "inception_score", "kid", "precision", "recall"):
+    assert (table.n_samples == 200).all() and list(table.n_trials) == [2] * 5 + [1] and (table.n_diverged == 0).all()
+    for k in ("fid", "inception_score", "kid", "precision", "recall", "modes_covered", "kl_uniform"):
         means = trials.groupby("method", sort=False)[k].agg(["mean", "std"])
         assert np.allclose(table[f"{k}_mean"], means["mean"]) and np.allclose(table[f"{k}_std"], means["std"])
 
