@@ -151,7 +151,8 @@ def _final_scores_match_an_independent_computation(digits_run, real):
     assert (table.n_samples == 200).all() and list(table.n_trials) == [2] * 5 + [1] and (table.n_diverged == 0).all()
     for k in ("fid", "inception_score", "kid", "precision", "recall", "modes_covered", "kl_uniform"):
         means = trials.groupby("method", sort=False)[k].agg(["mean", "std"])
-        assert np.allclose(table[f"{k}_mean"], means["mean"]) and np.allclose(table[f"{k}_std"], means["std"])
+        assert np.allclose(table[f"{k}_mean"], means["mean"])
+        assert np.allclose(table[f"{k}_std"], means["std"], equal_nan=True)  # real_data: one trial, no std
 
 
 @pytest.mark.workflow
