@@ -138,7 +138,10 @@ rule image_table:
             f"{IDIR}/{w.dataset}/{{m}}/final.csv",
             m=["alpha_bridge", "dcgan"] + IMG["runs"][w.dataset]["generalisations"],
         )
-        + [f"{IDIR}/{w.dataset}/alpha_bridge/final_step1.csv", f"{IDIR}/{w.dataset}/real_data.csv"],
+        + [
+            f"{IDIR}/{w.dataset}/alpha_bridge/final_step1.csv",
+            f"{IDIR}/{w.dataset}/real_data.csv",
+        ],
     output:
         table="results/tables/{dataset}.csv",
         trials="results/tables/{dataset}_trials.csv",
