@@ -33,5 +33,6 @@ rule all:
         "results/figures/fig5.pdf",
         "results/figures/fig6.pdf",
         "results/tables/digits.csv",
+        "results/tables/stacked_digits.csv",
         "results/figures/fig4_generalisations.pdf",
         "results/tables/reconstruction.csv",

@@ -135,10 +135,14 @@ def test_image_metrics_skip_a_diverged_trial(tmp_path, monkeypatch):
     section = defaults.config()["images"]["runs"]["digits"]
     scored = []
     monkeypatch.setattr(im, "load_reference", lambda path, device: None)
-    monkeypatch.setattr(im, "score", lambda images, **_: scored.append(images.shape) or (1.0, 2.0))
-    arrays = {f"it{k}": np.zeros((1, 5, 64), np.uint8) for k in (20, 40, 60)}
-    np.savez(tmp_path / "s.npz", **arrays, diverged_at=np.array([40]))
+    monkeypatch.setattr(im, "score", lambda images, **_: scored.append(images.shape) or
+                        ({"fid": 1.0, "inception_score": 2.0}, None))
+    arrays = {f"it{k}": np.zeros((2, 5, 64), np.uint8) for k in (20, 40, 60)}
+    np.savez(tmp_path / "s.npz", **arrays, diverged_at=np.array([0, 40]))  # trial 1 diverged at 40
     rows = im.metrics_along_training(samples_npz=tmp_path / "s.npz", section=section, dataset="digits",
                                      method="dcgan", net=None, ref_stats=tmp_path / "ref", batch_size=5, device="cpu")
-    assert list(rows.iteration) == [20, 40, 60] and len(scored) == 1 and scored[0] == (5, 1, 8, 8)
-    assert rows.fid.tolist()[0] == 1.0 and rows.fid.iloc[1:].isna().all() and rows.inception_score.iloc[1:].isna().all()
+    assert list(rows.iteration) == [20, 20, 40, 40, 60, 60] and list(rows.trial) == [0, 1] * 3
+    assert len(scored) == 4 and scored[0] == (5, 1, 8, 8)
+    dead = rows[rows.trial == 1]
+    assert dead.fid.tolist()[0] == 1.0 and dead.fid.iloc[1:].isna().all() and dead.inception_score.iloc[1:].isna().all()
+    assert (rows[rows.trial == 0].fid == 1.0).all()

@@ -34,19 +34,19 @@ def test_digits_figures_from_saved_outputs(digits_run):
     data = np.load(digits_run / "resources/datasets/digits.npz")
     assert data["train_images"].shape[1:] == (1, 8, 8) and len(data["train_images"]) + len(data["test_images"]) == 1797
     with np.load(digits_run / "results/images/digits/alpha_bridge/samples.npz") as npz:
-        assert saved_keys(npz.files) == [f"it{i}" for i in range(20, 121, 20)] and list(npz["diverged_at"]) == [0]
+        assert saved_keys(npz.files) == [f"it{i}" for i in range(20, 121, 20)] and list(npz["diverged_at"]) == [0, 0]
         x = npz["it120"]
-        assert x.shape == (1, s["eval"]["n_samples"], 64) and x.dtype == np.uint8
+        assert x.shape == (2, s["eval"]["n_samples"], 64) and x.dtype == np.uint8
     with np.load(digits_run / "results/images/digits/fig1/demo.npz") as demo:
         assert np.array_equal(demo["rkl_it0"], demo["bridge_it0"])  # the same ML start
         assert not np.array_equal(demo["rkl_it4"], demo["rkl_it0"])
     with np.load(digits_run / "results/images/digits/fig6/data.npz") as d:
-        assert d["generated"].shape == d["reconstructed"].shape == (1, 8, 64)
-        assert d["walk"].shape == (1, 8, 7, 64) and str(d["label"]) == "1 -> 7"
+        assert d["generated"].shape == d["reconstructed"].shape == (2, 8, 64)  # every trial; the figure draws trial 0
+        assert d["walk"].shape == (2, 8, 7, 64) and str(d["label"]) == "1 -> 7"
         assert not np.array_equal(d["walk"][:, :, 0], d["walk"][:, :, -1])  # the walk moves
     # the DCGAN baseline trained through the same loop with its own (non-saturating) loss
     with np.load(digits_run / "results/images/digits/dcgan/samples.npz") as npz:
-        assert npz["it120"].shape == (1, s["eval"]["n_samples"], 64)
+        assert npz["it120"].shape == (2, s["eval"]["n_samples"], 64)
 
 
 def test_latent_direction_is_difference_of_group_means():
@@ -82,10 +82,10 @@ def test_digits_metrics_match_an_independent_computation(digits_run):
     acc = json.loads((digits_run / "results/images/digits/classifier.json").read_text())["test_accuracy"]
     assert acc >= 0.93  # the domain classifier is a usable feature net on held-out digits
     df = pd.read_csv(digits_run / "results/images/digits/alpha_bridge/metrics.csv")
-    assert list(df.columns) == ["method", "dataset", "iteration", "step", "alpha", "fid", "inception_score",
+    assert list(df.columns) == ["method", "dataset", "trial", "iteration", "step", "alpha", "fid", "inception_score",
                                 "feature_net"]
-    assert list(df.iteration) == list(range(20, 121, 20)) and set(df.feature_net) == {"classifier"}
-    assert list(df.step) == ["I", "I", "II", "II", "III", "III"]
+    assert list(df.iteration) == [i for i in range(20, 121, 20) for _ in range(2)] and list(df.trial) == [0, 1] * 6
+    assert set(df.feature_net) == {"classifier"} and list(df.step[::2]) == ["I", "I", "II", "II", "III", "III"]
     net, _ = load_classifier(digits_run / "resources/classifiers/digits.pt")
     data = np.load(digits_run / "resources/datasets/digits.npz")
 
@@ -96,18 +96,63 @@ def test_digits_metrics_match_an_independent_computation(digits_run):
 
     real, _ = feats(data["test_images"])
     with np.load(digits_run / "results/images/digits/alpha_bridge/samples.npz") as npz:
-        fake, logits = feats(npz["it120"][0])
+        fake, logits = feats(npz["it120"][1])
     fid = calculate_frechet_distance(fake.mean(0), np.cov(fake, rowvar=False), real.mean(0), np.cov(real, rowvar=False))
-    row = df[df.iteration == 120].iloc[0]
+    row = df[(df.iteration == 120) & (df.trial == 1)].iloc[0]
     assert row.fid == pytest.approx(fid, rel=1e-4)
     p = torch.softmax(logits, 1)  # IS over 10 splits of 10 samples each
     parts = [p[i * 10 : (i + 1) * 10] for i in range(10)]
     is_ = np.mean([float(torch.exp((q * (q.log() - q.mean(0, keepdim=True).log())).sum(1).mean())) for q in parts])
     assert row.inception_score == pytest.approx(is_, rel=1e-4)
+    _final_scores_match_an_independent_computation(digits_run, real)
+
+
+def _mmd2(x, y):  # the unbiased MMD^2 with KID's kernel (x.y / D + 1)^3
+    k = lambda a, b: (a @ b.T / a.shape[1] + 1) ** 3  # noqa: E731
+    m = len(x)
+    kxx, kyy = k(x, x), k(y, y)
+    return ((kxx.sum() - np.trace(kxx)) + (kyy.sum() - np.trace(kyy))) / (m * (m - 1)) - 2 * k(x, y).mean()
+
+
+def _prc(fake, real, k):
+    def radius(a):
+        return np.sort(np.linalg.norm(a[:, None] - a[None], axis=-1), axis=1)[:, k]
+
+    d = np.linalg.norm(fake[:, None] - real[None], axis=-1)
+    return (d <= radius(real)[None]).any(1).mean(), (d <= radius(fake)[:, None]).any(0).mean()
+
+
+def _final_scores_match_an_independent_computation(digits_run, real):
+    """Per-trial final rows, KID and precision/recall recomputed from the saved features (the real
+    ones are the classifier's features of the test digits), and the table's means over trials."""
+    import pandas as pd
+
+    from alphabridge.experiments.image_metrics import FINAL_COLUMNS, TABLE_COLUMNS
+
+    sc = load_config_files([REPO / "config/config.yaml", REPO / "config/smoke.yaml"])["images"]["scores"]
+    trials = pd.read_csv(digits_run / "results/tables/digits_trials.csv")
+    assert list(trials.columns) == FINAL_COLUMNS and list(trials.trial) == [0, 1] * 5 + [0]
+    assert list(trials.method.unique()) == ["alpha_bridge", "dcgan", "alpha_bridge_marginals", "alpha_bridge_joint",
+                                            "alpha_bridge_step1", "real_data"]
+    for method in ("alpha_bridge", "dcgan"):
+        with np.load(digits_run / f"results/images/digits/{method}/final_features.npz") as f:
+            fake, saved_real = f["fake"].astype(np.float64), f["real"].astype(np.float64)
+        assert fake.shape == (2, 200, real.shape[1]) and np.allclose(saved_real, real, atol=1e-4)
+        for t in range(2):
+            row = trials[(trials.method == method) & (trials.trial == t)].iloc[0]
+            assert (row.precision, row.recall) == pytest.approx(_prc(fake[t], saved_real, sc["prc_k"]), abs=1e-6)
+            rng, m = np.random.RandomState(sc["seed"]), min(sc["kid_subset_size"], 200, len(real))
+            mmds = [_mmd2(fake[t][rng.choice(200, m, replace=False)], saved_real[rng.choice(len(real), m, replace=False)])
+                    for _ in range(sc["kid_subsets"])]
+            assert row.kid == pytest.approx(np.mean(mmds), rel=1e-4, abs=1e-6)
+            assert row.kid_std == pytest.approx(np.std(mmds), rel=1e-3, abs=1e-6)
     table = pd.read_csv(digits_run / "results/tables/digits.csv")
-    assert list(table.columns) == ["method", "inception_score", "fid", "n_samples"]
-    assert list(table.method) == ["alpha_bridge", "dcgan", "alpha_bridge_marginals", "alpha_bridge_joint"]
-    assert (table.n_samples == 200).all() and np.isfinite(table[["inception_score", "fid"]].to_numpy()).all()
+    assert list(table.columns) == TABLE_COLUMNS and list(table.method) == list(trials.method.unique())
+    assert (table.n_samples == 200).all() and list(table.n_trials) == [2] * 5 + [1] and (table.n_diverged == 0).all()
+    for k in ("fid", "inception_score", "kid", "precision", "recall", "modes_covered", "kl_uniform"):
+        means = trials.groupby("method", sort=False)[k].agg(["mean", "std"])
+        assert np.allclose(table[f"{k}_mean"], means["mean"])
+        assert np.allclose(table[f"{k}_std"], means["std"], equal_nan=True)  # real_data: one trial, no std
 
 
 @pytest.mark.workflow

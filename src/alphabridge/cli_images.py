@@ -38,8 +38,8 @@ def _image_fig6_data(a):
 def _image_classifier(a):
     im, cfg = _lib("experiments.image_metrics"), _spec(a, "image_classifier")
     header = im.fit_classifier(images_npz=a.data, ccfg=cfg["images"]["classifier"], out=a.out, report=a.report,
-                               device=im.device_of(cfg))
-    print(f"domain classifier test accuracy: {header['test_accuracy']:.4f}")
+                               device=im.device_of(cfg), progress=not a.quiet)
+    print("domain classifier:", json.dumps(header))
 
 
 def _image_score(a):
@@ -51,16 +51,23 @@ def _image_score(a):
     elif a.score == "metrics":
         _write(im.metrics_along_training(samples_npz=a.samples, section=cfg["images"]["runs"][a.dataset],
                                          dataset=a.dataset, method=a.method, ref_stats=a.ref, **common), a.out)
+    elif a.score == "real":
+        _write(im.real_scores(cfg=cfg, dataset=a.dataset, images_npz=a.data, ref_stats=a.ref,
+                              features_out=a.features_out, samples_out=a.samples_out, **common), a.out)
     else:
-        _write(im.final_table_row(cfg=cfg, dataset=a.dataset, method=a.method, ckpt=a.ckpt, ref_stats=a.ref, **common),
-               a.out)
+        _write(im.final_scores(cfg=cfg, dataset=a.dataset, method=a.method, ckpt=a.ckpt, ref_stats=a.ref,
+                               label=a.label, features_out=a.features_out, samples_out=a.samples_out, **common), a.out)
 
 
 def _image_table(a):
     _spec(a, "image_table")
-    _write(_csvs(a.finals)[_lib("experiments.image_metrics").TABLE_COLUMNS], a.out)
+    finals = _csvs(a.finals)
+    _write(finals, a.trials_out)
+    _write(_lib("experiments.image_metrics").image_table(finals), a.out)
 
 
+SAVED = {"features-out": dict(P, help="npz of the features KID and precision/recall compared"),
+         "samples-out": dict(P, help="npz of the scored images (uint8, flat), for recomputing any score")}
 # name: (function, help, shared flags, own flags {name: argparse kwargs}, fixed defaults), as in cli.COMMANDS
 IMAGE_COMMANDS = {
     "image-data": (_image_data, "images: prepare a dataset (digits, mnist, cifar10, celeba) -> npz",
@@ -79,14 +86,19 @@ IMAGE_COMMANDS = {
     "image-fig6": (_image_fig, "Fig. 6: generation, reconstruction and the latent walk", ("datasets", *FIG),
                    {"data": dict(PS, dest="arrays")}, {"figure": "fig6"}),
     "image-classifier": (_image_classifier, "images: train the domain classifier (digits / MNIST)",
-                         ("data", "out", "threads"), {"report": dict(P, help="JSON with the test accuracy")}, {}),
+                         ("data", "out", "threads", "quiet"), {"report": dict(P, help="JSON with the test accuracy")},
+                         {}),
     "image-ref-stats": (_image_score, "images: feature statistics of the real test images",
                         ("net", "classifier", "data", "out", "threads"), {}, {"score": "ref_stats"}),
     "image-metrics": (_image_score, "images: FID / IS of the samples saved along training",
                       ("net", "classifier", "dataset", "method", "ref", "out", "threads"), {"samples": P},
                       {"score": "metrics"}),
-    "image-final": (_image_score, "images: FID / IS of eval.final_samples images of the final model",
-                    ("net", "classifier", "dataset", "method", "ref", "ckpt", "out", "threads"), {},
+    "image-final": (_image_score, "images: FID, IS, modes, KID and precision/recall of eval.final_samples images of "
+                    "each trial's model", ("net", "classifier", "dataset", "method", "ref", "ckpt", "out", "threads"),
+                    {**SAVED, "label": dict(default=None, help="the rows' method name (default: --method)")},
                     {"score": "final"}),
-    "image-table": (_image_table, "images: the CIFAR10-style table", ("out",), {"finals": PS}, {}),
+    "image-real": (_image_score, "images: the same scores of real train images (each metric's ceiling)",
+                   ("net", "classifier", "dataset", "data", "ref", "out", "threads"), SAVED, {"score": "real"}),
+    "image-table": (_image_table, "images: the CIFAR10-style table, mean and std over trials per method", ("out",),
+                    {"finals": PS, "trials-out": dict(P, help="CSV of every trial's row (the finals stacked)")}, {}),
 }

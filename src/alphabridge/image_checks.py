@@ -7,7 +7,7 @@ classifier's batch against the train sets it learns from.
 `memory_problems` (run by the workflow for each dataset its targets need, before any job runs): a
 memory estimate of the dataset's jobs (alphabridge.sizes) against the machine's memory. It is not
 part of validation: the paper-scale CIFAR10 and CelebA sections of config/config.yaml need more
-memory (8 and 11 GiB by this estimate) than a small machine has, and they must not block the targets
+memory (10 and 12 GiB by this estimate) than a small machine has, and they must not block the targets
 that never run them."""
 from __future__ import annotations
 
@@ -75,11 +75,12 @@ def section_problems(ds: str, s: dict) -> list[str]:
     elif m["kind"] == "dcgan" and d["image_size"] not in sizes.BASE:
         out.append(f"config key '{key}.data.image_size': model.kind dcgan is built for sizes {sorted(sizes.BASE)} "
                    f"(stride-2 convolutions down to a base map), not {d['image_size']}; or use model.kind mlp")
-    if ds == "digits":
-        n_test = math.ceil(sizes.DATASET_IMAGES[ds] * d["test_fraction"])
-        if not CLASSES <= n_test <= sizes.DATASET_IMAGES[ds] - CLASSES:
+    if ds.removeprefix("stacked_") == "digits":
+        total = sizes.DATASET_IMAGES["digits"]
+        n_test = math.ceil(total * d["test_fraction"])
+        if not CLASSES <= n_test <= total - CLASSES:
             out.append(f"config key '{key}.data.test_fraction': {d['test_fraction']} leaves {n_test} test images of "
-                       f"{sizes.DATASET_IMAGES[ds]}; the stratified split needs each of {CLASSES} classes on both sides")
+                       f"{total}; the stratified split needs each of {CLASSES} classes on both sides")
     if s["eval"]["feature_net"] == "classifier" and ds in sizes.COLOUR:
         out.append(f"config key '{key}.eval.feature_net': the domain classifier reads 1-channel digits; "
                    f"{ds} is in colour (use inception)")
@@ -101,7 +102,7 @@ def image_problems(config: dict) -> list[str]:
         return []
     out = [p for ds, s in images["runs"].items() for p in section_problems(ds, s)]
     b = images["classifier"]["batch_size"]
-    learns = {ds: sizes.train_images(s["data"]) for ds, s in images["runs"].items()
+    learns = {ds: sizes.train_images(sizes.source(s["data"])) for ds, s in images["runs"].items()
               if s["eval"]["feature_net"] == "classifier"}
     ds = min(learns, key=learns.get, default=None)
     if ds is not None and b > learns[ds]:  # one message, for the smallest train set

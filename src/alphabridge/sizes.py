@@ -13,7 +13,8 @@ of config/config.yaml peak at 0.94 GB RSS (alpha_bridge_joint, Steps I, II, III 
 it is the interpreter with torch imported), estimated 1.10 GB. With tensors dominating (digits,
 trials 8, channels 64, batch 512, n_samples 5000, every 10, generalisations as configured)
 alpha_bridge_joint Step II peaks at 1.80 GB, estimated 2.99 GB; the final scores of 50000 samples
-of its 8 trials with the classifier peak at 1.46 GB, estimated 1.79 GB.
+of its 8 trials with the classifier (FID, IS, and KID and precision/recall on 10K features) peak at
+3.06 GB, estimated 3.45 GB (1.46 GB before precision/recall).
 """
 from __future__ import annotations
 
@@ -22,12 +23,13 @@ import math
 PROCESS = 2**30  # the interpreter, torch and the libraries (measured 0.57 GB; 0.94 GB at peak in all)
 F32 = 4
 BASE = {8: 2, 28: 7, 32: 4, 64: 4}  # = models.conv.BASE: spatial size after the last down-sampling
-NATIVE_SIZE = {"digits": 8, "mnist": 28, "cifar10": 32}  # = data.images.NATIVE_SIZE
+NATIVE_SIZE = {"digits": 8, "mnist": 28, "cifar10": 32, "stacked_digits": 8, "stacked_mnist": 28}  # = data.images.NATIVE_SIZE
 COLOUR = ("cifar10", "celeba")  # data.images.image_shape: 3 channels, else 1
 DATASET_IMAGES = {"digits": 1797, "mnist": 70_000, "cifar10": 60_000, "celeba": 202_599}  # train + test
 OFFICIAL_TRAIN = {"mnist": 60_000, "cifar10": 50_000}  # digits (and CelebA without its partition file) split by test_fraction
 DRAW_BLOCK = 64  # = train.draws.BLOCK: iterations of draws made ahead
-GEN_CHUNK = 4096  # = train.loop.generate's chunk of samples
+PRC_BLOCK = 10000  # = metrics.fidelity.PRC_BLOCK (torch-fidelity's prc_batch_size)
+GEN_CHUNK = 4096  # = train.sampling.generate's chunk of samples
 # Multiplicities, each rounded up: a parameter is held as value, gradient and Adam's two moments, plus
 # a restored checkpoint's value and moments while it is copied in, plus the per-trial stack at build
 # time (8); up to 4 forward graphs of each network are alive at once (Step II's G on posterior and
@@ -42,23 +44,34 @@ CLASSIFIER = dict(channels=(32, 64), pooled=4, n_classes=10)  # = metrics.classi
 
 def image_shape(section: dict) -> tuple[int, int, int]:
     d = section["data"]
-    return (3 if d["name"] in COLOUR else 1), d["image_size"], d["image_size"]
+    return (3 if d["name"] in COLOUR or d["stacked"] else 1), d["image_size"], d["image_size"]
+
+
+def source(data: dict) -> dict:
+    """The data config of a stacked dataset's source digits (the config itself otherwise)."""
+    return {**data, "name": data["name"].removeprefix("stacked_"), "stacked": None}
 
 
 def train_images(data: dict, *, capped: bool = True) -> int:
     """The train split's size (an upper bound for CelebA, whose official partition keeps fewer)."""
+    if data["stacked"]:
+        return data["stacked"]["n_train"]
     total = DATASET_IMAGES[data["name"]]
     n = OFFICIAL_TRAIN.get(data["name"], total - math.ceil(total * data["test_fraction"]))
     return n if data["max_images"] is None or not capped else min(n, data["max_images"])
 
 
 def held_out_images(data: dict) -> int:
+    if data["stacked"]:
+        return data["stacked"]["n_test"]
     return DATASET_IMAGES[data["name"]] - train_images(data, capped=False)
 
 
 def prepared_images(data: dict) -> int:
-    """Images in the prepared npz: data.max_images caps the train split before it is written."""
-    return train_images(data) + held_out_images(data)
+    """Images in the prepared npz: data.max_images caps the train split before it is written; a
+    stacked dataset also keeps its source digits (counted as whole images: generous)."""
+    extra = prepared_images(source(data)) if data["stacked"] else 0
+    return train_images(data) + held_out_images(data) + extra
 
 
 def _mlp(d_in: int, d_out: int, hidden: int, depth: int) -> tuple[int, int, int]:
@@ -151,23 +164,27 @@ def training_bytes(section: dict) -> dict[str, int]:
 
 
 def _feature_net(section: dict, classifier: dict) -> tuple[int, int, int]:
-    """(features, logits, bytes per image in a batch) of the run's feature net."""
+    """(features, logits, bytes per image in a batch) of the run's feature net; on stacked data the
+    classifier reads each channel (3 digits per image) and joins their classes (1000 logits)."""
     if section["eval"]["feature_net"] == "inception":
         return (*INCEPTION_DIMS, INCEPTION_IMAGE)
     c1, c2 = CLASSIFIER["channels"]
-    s = section["data"]["image_size"]
+    s, k = section["data"]["image_size"], CLASSIFIER["n_classes"]
     s2 = s // 2 if s > 2 * CLASSIFIER["pooled"] else s
-    kept = 2 * c1 * s * s + 3 * c2 * s2 * s2 + 2 * classifier["feature_dim"] + CLASSIFIER["n_classes"]
-    return classifier["feature_dim"], CLASSIFIER["n_classes"], F32 * (s * s + kept)
+    kept = 2 * c1 * s * s + 3 * c2 * s2 * s2 + 2 * classifier["feature_dim"] + k
+    if section["data"]["stacked"]:
+        return 3 * classifier["feature_dim"], k**3, F32 * (3 * (s * s + kept) + 2 * k**3)
+    return classifier["feature_dim"], k, F32 * (s * s + kept)
 
 
-def scoring_bytes(section: dict, *, inception_batch: int, classifier: dict) -> dict[str, int]:
+def scoring_bytes(section: dict, *, inception_batch: int, classifier: dict, scores: dict) -> dict[str, int]:
     """One scoring job: the final model's eval.final_samples (generated for every trial), or
     eval.n_samples saved ones, or the real test images (reference statistics), through the net."""
     c, h, w = image_shape(section)
     x, z, t = c * h * w, section["model"]["z_dim"], section["trials"]
     e, nets = section["eval"], networks(section)
     n = max(e["final_samples"], e["n_samples"], held_out_images(section["data"]))
+    m = min(n, scores["samples"])  # the features KID and precision/recall compare
     d, k, per_image = _feature_net(section, classifier)
     return {
         "models": PARAM_COPIES * F32 * t * sum(v[0] for v in nets.values()),
@@ -176,12 +193,21 @@ def scoring_bytes(section: dict, *, inception_batch: int, classifier: dict) -> d
                       + F32 * n * x,
         "feature_net": min(inception_batch, n) * per_image,  # images.inception.batch_size batches either net
         "features": 2 * 8 * n * (d + k) + 4 * 8 * d * d,  # float64, gathered and concatenated; covariances
+        # precision/recall: a float32 distance block of up to PRC_BLOCK rows (torch-fidelity's batch) against
+        # the m fake features, four times (cdist's pieces, their concatenation, cdist's own buffers; measured
+        # 1.6 GB at m = 10K), float32 copies of both feature sets; KID: three subset kernels
+        "kid_prc": F32 * (4 * min(PRC_BLOCK, m) * m + 2 * n * d + 3 * min(scores["kid_subset_size"], n) ** 2),
         "data": prepared_images(section["data"]) * x,  # the prepared npz, uint8
     }
 
 
 def classifier_bytes(section: dict, classifier: dict) -> dict[str, int]:
-    """The domain classifier's training on this section's dataset (full-batch when batch_size >= n)."""
+    """The domain classifier's training on this section's dataset (full-batch when batch_size >= n);
+    on stacked data it learns the source digits (and is then scored on the stacked test images)."""
+    if section["data"]["stacked"]:
+        one = classifier_bytes({**section, "data": source(section["data"])}, classifier)
+        return {**one, "stacked_test": F32 * held_out_images(section["data"]) * 3 * (section["data"]["image_size"] ** 2
+                                                                                     + CLASSIFIER["n_classes"] ** 3)}
     c, h, w = image_shape(section)
     d, k, per_image = _feature_net({**section, "eval": {"feature_net": "classifier"}}, classifier)
     c2 = CLASSIFIER["channels"][1]
@@ -196,8 +222,8 @@ def job_bytes(section: dict, images: dict) -> dict[str, int]:
     `images` is the whole images section (the feature net's batch, the classifier)."""
     cls = images["classifier"]
     out = {"training": sum(training_bytes(section).values()),
-           "scoring": sum(scoring_bytes(section, inception_batch=images["inception"]["batch_size"],
-                                        classifier=cls).values())}
+           "scoring": sum(scoring_bytes(section, inception_batch=images["inception"]["batch_size"], classifier=cls,
+                                        scores=images["scores"]).values())}
     if section["eval"]["feature_net"] == "classifier":
         out["classifier"] = sum(classifier_bytes(section, cls).values())
     return {job: PROCESS + b for job, b in out.items()}

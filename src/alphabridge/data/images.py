@@ -23,7 +23,7 @@ from alphabridge.errors import DatasetUnavailable
 from alphabridge.io import atomic_path
 from alphabridge.stages import Stage
 
-NATIVE_SIZE = {"digits": 8, "mnist": 28, "cifar10": 32}
+NATIVE_SIZE = {"digits": 8, "mnist": 28, "cifar10": 32, "stacked_digits": 8, "stacked_mnist": 28}
 CELEBA_CROP = 140  # centre crop of the 178x218 aligned faces before resizing (the usual DCGAN CelebA recipe)
 DOWNLOAD_TIMEOUT_S = 15  # per socket operation; torchvision's urlopen has none, so a blackholed host would hang
 KEYS = ("train_images", "train_labels", "test_images", "test_labels")
@@ -33,10 +33,16 @@ STAGES = (Stage("image_data", __name__, keys=lambda *, dataset, **_: [f"images.r
                 parse=lambda raw, **_: from_dict(ImageDataConfig, next(iter(raw["images"]["runs"].values()))["data"])),)
 
 
+def is_stacked(name: str) -> bool:
+    """stacked_digits / stacked_mnist: three digits as the channels of one image (data/stacked.py)."""
+    return name.startswith("stacked_")
+
+
 def image_shape(section: dict) -> tuple[int, int, int]:
-    """(C, H, W) of an images.runs.<dataset> section's data: colour for CIFAR10 and CelebA."""
+    """(C, H, W) of an images.runs.<dataset> section's data: colour for CIFAR10 and CelebA, and three
+    stacked digits for the stacked datasets."""
     d = section["data"]
-    channels = 3 if d["name"] in ("cifar10", "celeba") else 1
+    channels = 3 if d["name"] in ("cifar10", "celeba") or is_stacked(d["name"]) else 1
     return channels, d["image_size"], d["image_size"]
 
 
@@ -44,13 +50,14 @@ def image_shape(section: dict) -> tuple[int, int, int]:
 class ImageDataConfig:
     """images.runs.<dataset>.data of the config (its defaults live there, not here)."""
 
-    name: str  # digits | mnist | cifar10 | celeba
+    name: str  # digits | mnist | cifar10 | celeba | stacked_digits | stacked_mnist
     root: str  # download / raw-file folder (torchvision layout below it)
     image_size: int  # must be the native size (8, 28, 32); CelebA is resized to it
     celeba_dir: str | None  # user-supplied CelebA folder (img_align_celeba/ + list_attr_celeba.txt)
     test_fraction: float  # digits, and CelebA without list_eval_partition.txt
     seed: int
-    max_images: int | None  # cap on the train set (seeded subset) for CPU presets
+    max_images: int | None  # cap on the train set (seeded subset) for CPU presets; stacked: on the source digits
+    stacked: dict | None  # stacked datasets only: {n_train, n_test}, the stacked images drawn per split
 
     def __post_init__(self):
         if self.name not in (*NATIVE_SIZE, "celeba"):
@@ -66,18 +73,25 @@ class ImageDataConfig:
             raise ValueError(f"ImageDataConfig.test_fraction: must be in (0, 1), got {self.test_fraction}")
         if self.max_images is not None and self.max_images < 1:
             raise ValueError(f"ImageDataConfig.max_images: must be >= 1 or None, got {self.max_images}")
+        if is_stacked(self.name) != (self.stacked is not None):
+            raise ValueError(f"ImageDataConfig.stacked: {{n_train, n_test}} for the stacked datasets and null for "
+                             f"the others, got {self.stacked!r} for {self.name!r}")
 
 
 def prepare(cfg: ImageDataConfig, *, out: Path) -> dict:
     """Build the dataset named by cfg and write it atomically to `out` (.npz); return a small summary."""
     from alphabridge.data.celeba import load_celeba  # it builds on this module's helpers
+    from alphabridge.data.stacked import stack_splits
 
-    loader = {"digits": _digits, "mnist": _mnist, "cifar10": _cifar10, "celeba": load_celeba}[cfg.name]
-    arrays, split = loader(cfg)
-    if cfg.name != "celeba":  # CelebA caps before decoding, so it never reads the images it drops
+    source = cfg.name.removeprefix("stacked_")
+    loader = {"digits": _digits, "mnist": _mnist, "cifar10": _cifar10, "celeba": load_celeba}[source]
+    arrays, split = loader(dataclasses.replace(cfg, name=source, stacked=None))
+    if source != "celeba":  # CelebA caps before decoding, so it never reads the images it drops
         keep = _cap(len(arrays["train_labels"]), max_images=cfg.max_images, seed=cfg.seed)
         for key in ("train_images", "train_labels"):
             arrays[key] = arrays[key][keep]
+    if cfg.stacked is not None:
+        arrays = stack_splits(arrays, **cfg.stacked, seed=cfg.seed)
     with atomic_path(out) as tmp, open(tmp, "wb") as fh:  # a file object: np.savez would append ".npz"
         np.savez(fh, **arrays)
     return {"name": cfg.name, "n_train": int(len(arrays["train_images"])),

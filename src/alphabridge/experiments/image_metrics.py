@@ -11,19 +11,22 @@ import pandas as pd
 import torch
 
 from alphabridge.data.images import load_prepared, to_unit_range
+from alphabridge.data.stacked import mode_coverage
 from alphabridge import device as dev
 from alphabridge import methods
 from alphabridge.experiments.images import image_shape, image_train_config
 from alphabridge.io import atomic_path
+from alphabridge.metrics import fidelity
 from alphabridge.metrics import inception as inc
-from alphabridge.metrics.classifier import (ClassifierArch, evaluate_accuracy, load_classifier, save_classifier,
+from alphabridge.metrics.classifier import (ClassifierArch, as_stacked, evaluate_accuracy, load_classifier, save_classifier,
                                             train_classifier)
 from alphabridge.stages import RUNTIME, Stage
-from alphabridge.train.loop import generate, saved_keys
+from alphabridge.train.loop import saved_keys
+from alphabridge.train.sampling import generate
 from alphabridge.train.schedule import step_and_alpha
 from alphabridge.train.state import init_state, restore_checkpoint
 
-METRIC_COLUMNS = ["method", "dataset", "iteration", "step", "alpha", "fid", "inception_score", "feature_net"]
+METRIC_COLUMNS = ["method", "dataset", "trial", "iteration", "step", "alpha", "fid", "inception_score", "feature_net"]
 IS_SPLITS = 10  # the standard split protocol of Salimans et al. (2016)
 
 
@@ -37,10 +40,17 @@ STAGES = (
     Stage("image_classifier", __name__, keys=lambda **_: [*RUNTIME, "images.classifier"]),
     Stage("image_ref_stats", __name__, keys=lambda **_: [*RUNTIME, "images.inception"]),
     Stage("image_metrics", __name__, keys=_scored_keys),
-    Stage("image_final", __name__, keys=_scored_keys),
+    Stage("image_final", __name__, keys=lambda **kw: [*_scored_keys(**kw), "images.scores"]),
+    Stage("image_real", __name__, keys=lambda **kw: [*_scored_keys(**kw), "images.scores"]),
     Stage("image_table", __name__),
 )
-TABLE_COLUMNS = ["method", "inception_score", "fid", "n_samples"]  # the paper's CIFAR10 table
+# final.csv, one row per trial; <dataset>_trials.csv stacks them; <dataset>.csv: mean / std per method
+# modes_covered / kl_uniform: of the classifier's classes (10 digits, 1000 stacked triples); NaN for Inception
+FINAL_SCORES = ["inception_score", "fid", "kid", "kid_std", "precision", "recall", "modes_covered", "kl_uniform"]
+FINAL_COLUMNS = ["method", "trial", *FINAL_SCORES, "n_samples", "feature_net", "diverged"]
+TABLE_SCORES = ["inception_score", "fid", "kid", "precision", "recall", "modes_covered", "kl_uniform"]  # the paper's CIFAR10 table has IS and FID
+TABLE_COLUMNS = ["method", *(f"{k}_{s}" for k in TABLE_SCORES for s in ("mean", "std")), "n_trials", "n_diverged",
+                 "n_samples"]
 
 
 def device_of(cfg: dict):
@@ -56,17 +66,27 @@ def scorer(cfg: dict, *, kind: str, classifier: Path | None):
     return net, device, inception["batch_size"]
 
 
-def fit_classifier(*, images_npz: Path, ccfg: dict, out: Path, report: Path | None = None, device="cpu") -> dict:
-    """Train the domain classifier on the train split; its test accuracy goes in its header (and,
-    as JSON, to `report`)."""
+def fit_classifier(*, images_npz: Path, ccfg: dict, out: Path, report: Path | None = None, device="cpu",
+                   progress: bool = False) -> dict:
+    """Train the domain classifier on the train split (a stacked dataset's source digits); its test
+    accuracy goes in its header (and, as JSON, to `report`). On stacked data the saved net reads
+    stacked images, and the header adds its accuracy on the stacked test images (all 3 digits right)."""
     data = load_prepared(images_npz)
-    if data["train_images"].shape[1] != 1:
+    stacked = "source_train_images" in data
+    src = {k.removeprefix("source_"): v for k, v in data.items() if k.startswith("source_")} if stacked else data
+    if src["train_images"].shape[1] != 1:
         raise ValueError("the domain classifier is for 1-channel digits / MNIST; use feature_net: inception")
     arch = ClassifierArch(feature_dim=ccfg["feature_dim"])
-    net = train_classifier(to_unit_range(data["train_images"]), data["train_labels"], epochs=ccfg["epochs"],
-                           lr=ccfg["lr"], batch_size=ccfg["batch_size"], seed=ccfg["seed"], device=device, arch=arch)
-    acc = evaluate_accuracy(net, to_unit_range(data["test_images"]), data["test_labels"], device=device)
-    header = {"test_accuracy": acc, "n_train": len(data["train_images"]), "n_test": len(data["test_images"])}
+    net = train_classifier(to_unit_range(src["train_images"]), src["train_labels"], epochs=ccfg["epochs"],
+                           lr=ccfg["lr"], batch_size=ccfg["batch_size"], seed=ccfg["seed"], device=device, arch=arch,
+                           progress=progress)
+    acc = evaluate_accuracy(net, to_unit_range(src["test_images"]), src["test_labels"], device=device)
+    header = {"test_accuracy": acc, "n_train": len(src["train_images"]), "n_test": len(src["test_images"])}
+    if stacked:
+        net = as_stacked(net)
+        header.update(stacked_test_accuracy=evaluate_accuracy(net, to_unit_range(data["test_images"]),
+                                                              data["test_labels"], device=device),
+                      n_stacked_test=len(data["test_images"]))
     save_classifier(net, out, header=header)
     if report is not None:
         with atomic_path(report, suffix=".json") as tmp:
@@ -107,60 +127,137 @@ def load_reference(path: Path, *, device) -> tuple[np.ndarray, np.ndarray]:
 
 
 def reference_stats(*, images_npz: Path, net, out: Path, meta: dict, batch_size: int, device) -> None:
-    """Feature mean / covariance of the real test images (computed once per dataset and net)."""
+    """Feature mean / covariance of the real test images (FID), and the features themselves (KID and
+    precision/recall), computed once per dataset and net."""
     test = to_unit_range(load_prepared(images_npz)["test_images"])
     feats, _ = inc.activations(net, test, batch_size=batch_size, device=device)
     mu, sigma = inc.statistics(feats)
-    inc.save_stats(out, mu=mu, sigma=sigma, meta={**meta, "n": len(test), "runtime": feature_runtime(device)})
+    inc.save_stats(out, mu=mu, sigma=sigma, feats=feats,
+                   meta={**meta, "n": len(test), "runtime": feature_runtime(device)})
 
 
-def score(images: torch.Tensor, *, net, ref: tuple, batch_size: int, device) -> tuple[float, float]:
-    """(FID against the reference statistics, mean IS over IS_SPLITS splits)."""
+def real_features(path: Path) -> np.ndarray:
+    """The real test images' features saved beside the statistics (a pytorch-fid file has none)."""
+    with np.load(path, allow_pickle=False) as f:
+        if "feats" not in f.files:
+            raise ValueError(f"{path} holds statistics but no features (KID and precision/recall need them): "
+                             "delete it to recompute it with `snakemake <target>`")
+        return f["feats"]
+
+
+def score(images: torch.Tensor, *, net, ref: tuple, batch_size: int, device, modes: bool = False
+          ) -> tuple[dict, np.ndarray]:
+    """({fid against the reference statistics, mean IS over IS_SPLITS splits; with `modes`, the modes
+    covered by the net's arg-max classes and KL(class histogram || uniform)}, the features)."""
     feats, logits = inc.activations(net, images, batch_size=batch_size, device=device)
     mu, sigma = inc.statistics(feats)
-    return inc.frechet_distance(mu, sigma, ref[0], ref[1]), inc.inception_score(logits, splits=IS_SPLITS)[0]
+    out = {"fid": inc.frechet_distance(mu, sigma, ref[0], ref[1]),
+           "inception_score": inc.inception_score(logits, splits=IS_SPLITS)[0]}
+    if modes:
+        out.update(mode_coverage(logits.argmax(1), n_modes=logits.shape[1]))
+    return out, feats
+
+
+def kid_prc(fake: np.ndarray, real: np.ndarray, *, scores: dict, device) -> dict:
+    """KID (mean and std over subsets) and precision / recall of generated against real features,
+    as configured in images.scores (the caller passes the first images.scores.samples of each)."""
+    kid, kid_std = fidelity.kid(fake, real, subsets=scores["kid_subsets"], subset_size=scores["kid_subset_size"],
+                                seed=scores["seed"])
+    precision, recall = fidelity.precision_recall(fake, real, k=scores["prc_k"], device=device)
+    return {"kid": kid, "kid_std": kid_std, "precision": precision, "recall": recall}
 
 
 def metrics_along_training(*, samples_npz: Path, section: dict, dataset: str, method: str, net, ref_stats: Path,
                            batch_size: int, device) -> pd.DataFrame:
-    """FID / IS of trial 0's saved samples at every saved iteration (one row per iteration)."""
+    """FID / IS of every trial's saved samples at every saved iteration (one row per iteration and
+    trial); NaN for a trial from its first non-finite iteration on."""
     shape = image_shape(section)
     ref = load_reference(ref_stats, device=device)
     rows = []
     with np.load(samples_npz) as npz:
-        dead = int(npz["diverged_at"][0]) if "diverged_at" in npz.files else 0  # trial 0's first bad iteration
         for key in saved_keys(npz.files):
             it = int(key[2:])
-            if dead and it >= dead:  # uint8 samples cannot hold NaN: the mark says they are void
-                fid, is_ = float("nan"), float("nan")
-            else:
-                fid, is_ = score(_images(npz[key][0], shape), net=net, ref=ref, batch_size=batch_size, device=device)
+            x_all = npz[key]
             step, alpha = step_and_alpha(it, section["alpha_bridge"] if methods.get(method).steps else None)
-            rows.append({"method": method, "dataset": dataset, "iteration": it, "step": step, "alpha": alpha,
-                         "fid": fid, "inception_score": is_, "feature_net": section["eval"]["feature_net"]})
+            for trial in range(len(x_all)):
+                dead = int(npz["diverged_at"][trial]) if "diverged_at" in npz.files else 0
+                if dead and it >= dead:  # uint8 samples cannot hold NaN: the mark says they are void
+                    m = {"fid": float("nan"), "inception_score": float("nan")}
+                else:
+                    m = score(_images(x_all[trial], shape), net=net, ref=ref, batch_size=batch_size, device=device)[0]
+                rows.append({"method": method, "dataset": dataset, "trial": trial, "iteration": it, "step": step,
+                             "alpha": alpha, **m, "feature_net": section["eval"]["feature_net"]})
     return pd.DataFrame(rows, columns=METRIC_COLUMNS)
 
 
-def final_scores(*, cfg: dict, dataset: str, method: str, ckpt: Path, n_samples: int, net, ref_stats: Path,
-                 batch_size: int, device) -> dict:
-    """FID / IS of n_samples fresh images from the final model (trial 0), as the paper's table;
-    `device` is where `net` lives (the job's, resolved once by the caller)."""
+def score_sets(x, *, dead, section: dict, scores: dict, label: str, net, ref_stats: Path, batch_size: int, device,
+               features_out: Path | None = None, samples_out: Path | None = None) -> pd.DataFrame:
+    """One final-scores row per set of uint8 images x [T, n, C*H*W] (NaN for a trial in `dead`): FID,
+    IS, modes (classifier features only), and KID and precision / recall on the first
+    images.scores.samples features of each side. The compared features go to `features_out` (npz: fake
+    [T, m, D], NaN for a dead trial, and real [m', D]) and the images to `samples_out` (npz: x, dead)."""
+    n, shape = x.shape[1], image_shape(section)
+    ref, real = load_reference(ref_stats, device=device), real_features(ref_stats)[: scores["samples"]]
+    modes = section["eval"]["feature_net"] == "classifier"  # Inception's 1008 classes are not the data's modes
+    rows, kept = [], []
+    for trial in range(len(x)):
+        if trial in dead:
+            m, fake = dict.fromkeys(FINAL_SCORES, float("nan")), None
+        else:
+            m, feats = score(_images(x[trial], shape), net=net, ref=ref, batch_size=batch_size, device=device,
+                             modes=modes)
+            fake = feats[: scores["samples"]]
+            m.update(kid_prc(fake, real, scores=scores, device=device))
+        kept.append(fake)
+        rows.append({"method": label, "trial": trial, **m, "n_samples": n,
+                     "feature_net": section["eval"]["feature_net"], "diverged": trial in dead})
+    if features_out is not None:
+        size = next((f.shape for f in kept if f is not None), (min(n, scores["samples"]), real.shape[1]))
+        fake = np.stack([np.full(size, np.nan) if f is None else f for f in kept]).astype(np.float32)
+        with atomic_path(features_out, suffix=".npz") as tmp:
+            np.savez(tmp, fake=fake, real=real.astype(np.float32))
+    if samples_out is not None:
+        with atomic_path(samples_out, suffix=".npz") as tmp:
+            np.savez(tmp, x=np.asarray(x, dtype=np.uint8), dead=np.array(sorted(dead), dtype=np.int64))
+    return pd.DataFrame(rows, columns=FINAL_COLUMNS)
+
+
+def final_scores(*, cfg: dict, dataset: str, method: str, ckpt: Path, device, label: str | None = None,
+                 **kw) -> pd.DataFrame:
+    """score_sets of eval.final_samples fresh images from each trial's model in `ckpt` (the paper's
+    table, per trial; `label` names its rows, the method by default). `device` is where the feature
+    net lives (the job's, resolved once by the caller)."""
     section = cfg["images"]["runs"][dataset]
-    c, h, w = image_shape(section)
+    n, c, h, w = section["eval"]["final_samples"], *image_shape(section)
     tcfg = image_train_config(section, method=method)
     state = init_state(tcfg, x_dim=c * h * w, device=device)
-    if 0 in restore_checkpoint(state, ckpt).get("diverged", {}):
-        return {"method": method, "inception_score": float("nan"), "fid": float("nan"), "n_samples": n_samples}
-    z = torch.randn(tcfg.trials, n_samples, tcfg.model.z_dim, generator=torch.Generator().manual_seed(4242))
-    x = generate(state.gen, z.to(device), as_uint8=True)[0]
-    fid, is_ = score(_images(x, (c, h, w)), net=net, ref=load_reference(ref_stats, device=device),
-                     batch_size=batch_size, device=device)
-    return {"method": method, "inception_score": is_, "fid": fid, "n_samples": n_samples}
+    diverged = restore_checkpoint(state, ckpt).get("diverged", {})
+    z = torch.randn(tcfg.trials, n, tcfg.model.z_dim, generator=torch.Generator().manual_seed(4242))
+    x = generate(state.gen, z.to(device), as_uint8=True).reshape(tcfg.trials, n, -1)
+    return score_sets(x, dead=set(diverged), section=section, scores=cfg["images"]["scores"], label=label or method,
+                      device=device, **kw)
 
 
-def final_table_row(*, cfg: dict, dataset: str, method: str, ckpt: Path, net, ref_stats: Path, batch_size: int,
-                    device) -> pd.DataFrame:
-    """final_scores of the run's eval.final_samples images, as a one-row table."""
-    n = cfg["images"]["runs"][dataset]["eval"]["final_samples"]
-    return pd.DataFrame([final_scores(cfg=cfg, dataset=dataset, method=method, ckpt=ckpt, n_samples=n, net=net,
-                                      ref_stats=ref_stats, batch_size=batch_size, device=device)])
+def real_scores(*, cfg: dict, dataset: str, images_npz: Path, **kw) -> pd.DataFrame:
+    """score_sets of real train images, as many as eval.final_samples (fewer if the split is smaller;
+    a seeded subset): the scores a perfect generator would get, the ceiling of each metric."""
+    section = cfg["images"]["runs"][dataset]
+    train = load_prepared(images_npz)["train_images"]
+    m = min(section["eval"]["final_samples"], len(train))
+    idx = np.sort(np.random.default_rng(np.random.SeedSequence([section["seed"], 7])).choice(len(train), m,
+                                                                                              replace=False))
+    return score_sets(train[idx].reshape(1, m, -1), dead=set(), section=section, scores=cfg["images"]["scores"],
+                      label="real_data", **kw)
+
+
+def image_table(finals: pd.DataFrame) -> pd.DataFrame:
+    """Per method: mean and std over the trials that did not diverge of each final score, with
+    n_trials (those trials), n_diverged and n_samples (per trial)."""
+    rows = []
+    for method, df in finals.groupby("method", sort=False):
+        ok = df[~df.diverged.astype(bool)]
+        row = {"method": method}
+        for k in TABLE_SCORES:
+            row[f"{k}_mean"], row[f"{k}_std"] = ok[k].mean(), ok[k].std(ddof=1) if len(ok) > 1 else float("nan")
+        rows.append({**row, "n_trials": len(ok), "n_diverged": len(df) - len(ok), "n_samples": int(df.n_samples.iloc[0])})
+    return pd.DataFrame(rows, columns=TABLE_COLUMNS)

@@ -7,12 +7,13 @@ pool3 features are post-ReLU averages.
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import torch
 import torch.nn.functional as F
 from torch import nn
+from tqdm import tqdm
 
 from alphabridge.errors import CheckpointError
 from alphabridge.metrics.inception import activations
@@ -27,6 +28,7 @@ class ClassifierArch:
     channels: tuple[int, int] = (32, 64)
     pooled: int = 4  # adaptive average pool to pooled x pooled: 8x8 and 28x28 inputs share the FC layer
     n_classes: int = 10
+    stacked: bool = False  # reads [N, 3, H, W] stacked digits: per-channel features, joint class logits
 
 
 class DigitClassifier(nn.Module):
@@ -41,12 +43,32 @@ class DigitClassifier(nn.Module):
         self.out = nn.Linear(arch.feature_dim, arch.n_classes)
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        return self._stacked(x) if self.arch.stacked else self._digit(x)
+
+    def _digit(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         x = F.relu(self.conv1(x))
         if x.shape[-1] > 2 * self.arch.pooled:  # 28x28: halve before the second conv (4x cheaper)
             x = F.max_pool2d(x, 2)
         x = self.pool(F.relu(self.conv2(x)))
         feats = F.relu(self.hidden(torch.flatten(x, 1)))
         return feats, self.out(feats)
+
+    def _stacked(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Each channel classified as a digit: the three feature vectors concatenated, and logits over
+        the 1000 triples (log p(c0) + log p(c1) + log p(c2), flat index 100 c0 + 10 c1 + c2), so the
+        arg-max is the triple of per-channel arg-maxes and the softmax the product of their softmaxes."""
+        n, k = len(x), self.arch.n_classes
+        feats, logits = self._digit(x.reshape(n * 3, 1, *x.shape[2:]))
+        lp = F.log_softmax(logits, dim=1).reshape(n, 3, k)
+        joint = lp[:, 0, :, None, None] + lp[:, 1, None, :, None] + lp[:, 2, None, None, :]
+        return feats.reshape(n, -1), joint.reshape(n, k**3)
+
+
+def as_stacked(net: DigitClassifier) -> DigitClassifier:
+    """The trained one-digit classifier as a stacked-digit one: the same weights."""
+    out = DigitClassifier(replace(net.arch, stacked=True)).to(next(net.parameters()).device)
+    out.load_state_dict(net.state_dict())
+    return out.eval()
 
 
 def _check_data(images: torch.Tensor, labels: torch.Tensor, n_classes: int) -> None:
@@ -59,10 +81,10 @@ def _check_data(images: torch.Tensor, labels: torch.Tensor, n_classes: int) -> N
 
 
 def train_classifier(images, labels, *, epochs: int = 20, lr: float = 3e-3, batch_size: int = 64, seed: int = 0,
-                     device="cpu", arch: ClassifierArch = ClassifierArch(), weight_decay: float = 1e-4
-                     ) -> DigitClassifier:
+                     device="cpu", arch: ClassifierArch = ClassifierArch(), weight_decay: float = 1e-4,
+                     progress: bool = False) -> DigitClassifier:
     """Adam on cross-entropy with a cosine learning-rate decay; returns the net in eval mode on `device`.
-    Seeded: the same data, seed and device give the same weights."""
+    Seeded: the same data, seed and device give the same weights. `progress`: a bar over the batches."""
     images = torch.as_tensor(images, dtype=torch.float32)
     labels = torch.as_tensor(labels, dtype=torch.long)
     _check_data(images, labels, arch.n_classes)
@@ -75,7 +97,9 @@ def train_classifier(images, labels, *, epochs: int = 20, lr: float = 3e-3, batc
     steps = epochs * -(-len(images) // batch_size)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max(steps, 1))
     x_all, y_all = images.to(device), labels.to(device)
-    for _ in range(epochs):
+    bar = tqdm(total=steps, desc="classifier", unit="batch", disable=not progress, mininterval=2.0)
+    for epoch in range(epochs):
+        bar.set_postfix(epoch=f"{epoch + 1}/{epochs}")
         perm = torch.randperm(len(images), generator=order_rng).to(device)
         for start in range(0, len(images), batch_size):
             idx = perm[start : start + batch_size]
@@ -84,6 +108,8 @@ def train_classifier(images, labels, *, epochs: int = 20, lr: float = 3e-3, batc
             loss.backward()
             opt.step()
             sched.step()
+            bar.update()
+    bar.close()
     return net.eval()
 
 

@@ -160,12 +160,14 @@ def frechet_distance(mu1, sigma1, mu2, sigma2) -> float:
         return float(calculate_frechet_distance(mu1, sigma1, mu2, sigma2))
 
 
-def save_stats(path: str | Path, *, mu, sigma, meta: dict | None = None) -> None:
+def save_stats(path: str | Path, *, mu, sigma, meta: dict | None = None, feats=None) -> None:
     """Reference statistics as npz (keys mu, sigma: pytorch-fid's format) plus a JSON `meta` string
-    saying what they were computed from (feature net, dataset, split, N), written atomically."""
+    saying what they were computed from (feature net, dataset, split, N), and optionally the features
+    themselves (float32, key feats), written atomically."""
+    extra = {} if feats is None else {"feats": np.asarray(feats, np.float32)}
     with atomic_path(path, suffix=".npz") as tmp:
         np.savez(tmp, mu=np.asarray(mu, np.float64), sigma=np.asarray(sigma, np.float64),
-                 meta=np.array(json.dumps(meta or {}, sort_keys=True)))
+                 meta=np.array(json.dumps(meta or {}, sort_keys=True)), **extra)
 
 
 def load_stats(path: str | Path) -> tuple[np.ndarray, np.ndarray, dict]:

@@ -27,6 +27,7 @@ from alphabridge.train.log import LOSS_COLUMNS, TrainLog
 from alphabridge.train.schedule import alpha_at
 from alphabridge.train.state import TrainConfig, TrainState, modules, restore_state, state_payload
 from alphabridge.train.watch import Divergence, LossWatch, freeze_trial, grad_norms
+from alphabridge.train.sampling import generate
 from alphabridge.train.state import eval_noise, init_state  # noqa: F401 (re-exported: bench/ and tests import them here)
 
 CHECK_EVERY = 100  # ours: iterations between finiteness checks / log flushes / progress updates (a host sync)
@@ -275,15 +276,6 @@ def run_segment(
         bar.update(1)
     bar.close()
     return state
-
-
-def generate(gen, z: torch.Tensor, *, as_uint8: bool = False, chunk: int = 4096) -> np.ndarray:
-    """G(z) for z [T, n, z_dim] in chunks of n (bounded memory for images) -> numpy [T, n, x_dim]."""
-    with torch.no_grad():
-        x = torch.cat([gen(z[:, i : i + chunk]) for i in range(0, z.shape[1], chunk)], dim=1).float()
-    if as_uint8:
-        return ((x.clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8).cpu().numpy()
-    return x.cpu().numpy()
 
 
 def samples_array(samples: dict, diverged: dict[int, int], trials: int) -> dict[str, np.ndarray]:

@@ -16,7 +16,8 @@ from alphabridge.io import atomic_path
 from alphabridge.provenance import write_sidecar
 from alphabridge.train.checkpoint import save_checkpoint
 from alphabridge.train.log import log_path, write_log
-from alphabridge.train.loop import Segment, generate, run_segment, samples_array
+from alphabridge.train.loop import Segment, run_segment, samples_array
+from alphabridge.train.sampling import generate
 from alphabridge.train.state import TrainConfig, eval_noise, init_state, restore_checkpoint, state_payload
 
 
