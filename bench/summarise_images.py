@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 
 import numpy as np
@@ -26,12 +27,17 @@ def _pm(values, digits: int = 2) -> str:
     return f"{v.mean():.{digits}f} ± {v.std(ddof=1):.{digits}f}" if len(v) > 1 else f"{v.mean():.{digits}f}"
 
 
+def _cell(r, k: str) -> str:
+    """'<score> mean ± std' of a table row (no std for a single trial), 3 decimals for fractions and KL."""
+    d = 3 if k in ("precision", "recall", "kl_uniform") else 2
+    std = "" if np.isnan(r[f"{k}_std"]) else f" ± {r[f'{k}_std']:.{d}f}"
+    return f"{k} {r[f'{k}_mean']:.{d}f}{std}"
+
+
 def table_summary(table: pd.DataFrame) -> list[str]:
     out = []
     for _, r in table.iterrows():
-        cells = [f"{k} {r[f'{k}_mean']:.{3 if k in ('precision', 'recall', 'kl_uniform') else 2}f}"
-                 + ("" if np.isnan(r[f"{k}_std"]) else f" ± {r[f'{k}_std']:.{3 if k in ('precision', 'recall', 'kl_uniform') else 2}f}")
-                 for k in SCORES if not np.isnan(r[f"{k}_mean"])]
+        cells = [_cell(r, k) for k in SCORES if not np.isnan(r[f"{k}_mean"])]
         out.append(f"  {r.method}: " + ", ".join(cells) + f" (n_trials {r.n_trials}, diverged {r.n_diverged}, "
                    f"{r.n_samples} samples)")
     return out
@@ -80,7 +86,8 @@ def main(argv=None) -> None:
                 print("\n".join(forgetting_summary({k: z[k] for k in z.files})))
         report = a.root / f"results/images/{ds}/classifier.json"
         if report.is_file():
-            print(f"  classifier: {report.read_text().split(chr(10), 1)[1].replace(chr(10), ' ').strip(' }')}")
+            print("  classifier:", ", ".join(f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}"
+                                         for k, v in json.loads(report.read_text()).items()))
 
 
 if __name__ == "__main__":

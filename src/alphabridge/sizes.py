@@ -23,7 +23,8 @@ import math
 PROCESS = 2**30  # the interpreter, torch and the libraries (measured 0.57 GB; 0.94 GB at peak in all)
 F32 = 4
 BASE = {8: 2, 28: 7, 32: 4, 64: 4}  # = models.conv.BASE: spatial size after the last down-sampling
-NATIVE_SIZE = {"digits": 8, "mnist": 28, "cifar10": 32, "stacked_digits": 8, "stacked_mnist": 28}  # = data.images.NATIVE_SIZE
+# = data.images.NATIVE_SIZE
+NATIVE_SIZE = {"digits": 8, "mnist": 28, "cifar10": 32, "stacked_digits": 8, "stacked_mnist": 28}
 COLOUR = ("cifar10", "celeba")  # data.images.image_shape: 3 channels, else 1
 DATASET_IMAGES = {"digits": 1797, "mnist": 70_000, "cifar10": 60_000, "celeba": 202_599}  # train + test
 OFFICIAL_TRAIN = {"mnist": 60_000, "cifar10": 50_000}  # digits (and CelebA without its partition file) split by test_fraction
@@ -204,10 +205,11 @@ def scoring_bytes(section: dict, *, inception_batch: int, classifier: dict, scor
 def classifier_bytes(section: dict, classifier: dict) -> dict[str, int]:
     """The domain classifier's training on this section's dataset (full-batch when batch_size >= n);
     on stacked data it learns the source digits (and is then scored on the stacked test images)."""
-    if section["data"]["stacked"]:
-        one = classifier_bytes({**section, "data": source(section["data"])}, classifier)
-        return {**one, "stacked_test": F32 * held_out_images(section["data"]) * 3 * (section["data"]["image_size"] ** 2
-                                                                                     + CLASSIFIER["n_classes"] ** 3)}
+    data = section["data"]
+    if data["stacked"]:  # plus the stacked test images as floats and their joint logits
+        one = classifier_bytes({**section, "data": source(data)}, classifier)
+        per_image = 3 * data["image_size"] ** 2 + 3 * CLASSIFIER["n_classes"] ** 3
+        return {**one, "stacked_test": F32 * held_out_images(data) * per_image}
     c, h, w = image_shape(section)
     d, k, per_image = _feature_net({**section, "eval": {"feature_net": "classifier"}}, classifier)
     c2 = CLASSIFIER["channels"][1]
