@@ -1,11 +1,12 @@
 """The stage declarations: each rule's config slice and code inputs, and each command's parse,
-come from one declaration per stage (alphabridge.stages); the method registry feeds the rest."""
+come from one declaration per stage (alphabridge.keys, read through alphabridge.stages); the
+method registry feeds the rest."""
 import json
 
 import pytest
 import yaml
 
-from alphabridge import defaults, methods, stages
+from alphabridge import defaults, methods, stages, style
 from alphabridge.cli import FLAGS
 from alphabridge.config import ConfigError
 from conftest import REPO
@@ -49,8 +50,11 @@ def test_step_slices_differ_only_in_their_own_keys():
 
 def test_code_inputs_follow_the_imports():
     train = stages.module_files("alphabridge.experiments.gaussians")
-    assert {"models/conv.py", "train/draws.py", "train/run.py", "stages.py", "methods.py"} <= set(train)
+    assert {"models/conv.py", "train/draws.py", "train/run.py", "methods.py"} <= set(train)
     assert not any(f.startswith(("figures/", "metrics/")) for f in train)
+    # declarations and looks are no code input of training: editing a stage's keys (its params
+    # decide) or a method's colour re-runs no training job
+    assert not {"stages.py", "keys.py", "style.py"} & set(train)
     assert "experiments/gaussians.py" not in stages.module_files("alphabridge.experiments.fig2")
     assert stages.stage_code("fig2_data") == [f"src/alphabridge/{f}" for f in stages.module_files(
         "alphabridge.experiments.fig2")]
@@ -63,7 +67,16 @@ def test_one_registry_of_methods_feeds_the_cli_and_matches_the_schema():
     assert g["methods"]["items"]["enum"] == list(methods.of("gaussians"))
     assert g["generalisations"]["items"]["enum"] == [m for m in methods.of("gaussians", steps=True)
                                                      if m != "alpha_bridge"]
-    assert methods.label("rkl_gp") == "RKL-GP" and methods.color("nope") is None
+    assert style.label("rkl_gp") == "RKL-GP" and style.color("nope") is None
+    assert set(style.STYLES) == set(methods.REGISTRY)  # every method has a look
+
+
+def test_every_parse_names_a_function_of_its_module():
+    import importlib
+
+    for name, stage in stages.registry().items():
+        if stage.parse is not None:
+            assert callable(getattr(importlib.import_module(stage.module), stage.parse)), name
 
 
 def test_no_job_imports_the_validation_code():

@@ -12,7 +12,7 @@ import jsonschema
 import yaml
 
 from alphabridge.errors import ConfigError
-from alphabridge.experiments.search import search_sweeps
+from alphabridge.experiments.search_draw import search_sweeps
 from alphabridge.image_checks import image_problems, memory_problems
 from alphabridge.methods import AB_METHODS, of
 

@@ -9,7 +9,8 @@ import sys
 
 import torch
 
-DEVICES = ("auto", "cpu", "cuda")
+from alphabridge.hardware import DEVICES, PLANNED_ENV, nvidia_gpus
+
 
 
 @dataclasses.dataclass(frozen=True)
@@ -31,14 +32,6 @@ def cuda_usable() -> tuple[bool, str]:
     return True, f"torch sees {n} CUDA device(s), using {torch.cuda.get_device_name(0)}"
 
 
-def uses_cuda(requested: str) -> bool:
-    """Whether jobs run with config `device: requested` put work on a GPU (the Snakefile asks this
-    to decide the GPU resource of its rules, so it cannot disagree with `resolve`)."""
-    if requested not in DEVICES:
-        raise ValueError(f"config key 'device': {requested!r} is not one of {DEVICES}")
-    return requested == "cuda" or (requested == "auto" and cuda_usable()[0])
-
-
 def resolve(requested: str, *, log: bool = True) -> torch.device:
     """The torch device for config `device: requested`; says in the job log which and why."""
     if requested not in DEVICES:
@@ -47,6 +40,10 @@ def resolve(requested: str, *, log: bool = True) -> torch.device:
     if requested == "cuda" and not ok:
         raise RuntimeError(f"config device: 'cuda' but {why} (use 'auto' or 'cpu')")
     device = torch.device("cuda" if requested == "cuda" or (requested == "auto" and ok) else "cpu")
+    planned = os.environ.get(PLANNED_ENV)
+    if planned and planned != device.type:
+        raise RuntimeError(f"the workflow planned this job on {planned} ({nvidia_gpus()[1]}) but torch puts it on "
+                           f"{device.type} ({why}); set config device: cpu or cuda explicitly")
     if log:
         reason = "config says cpu" if requested == "cpu" else why
         print(f"device: {device} (config device: {requested}; {reason})", file=sys.stderr)

@@ -1,53 +1,22 @@
-"""The contract of each pipeline stage, written once.
+"""The contract between a rule and its command, for every pipeline stage.
 
-A stage (Fig. 2 data, a 25-Gaussians Step, a baseline run, the metrics, a figure, an image stage)
-is declared by the library module that implements it, as a `Stage`: the config keys it reads
-(dotted paths, which may depend on the job's wildcards) and the function that parses that slice
-into the typed spec the module's functions take. The Snakemake rules slice the config with
-`stage_json` (so a rule's params are exactly its stage's keys: changing any other key re-runs
-nothing) and depend on `stage_code` (the files the implementing module imports); the CLI parses
-the slice it receives with `parse`. Nothing else picks config keys."""
+Each stage's config keys, implementing module and parse function are declared once, in
+alphabridge.keys. The Snakemake rules slice the config with `stage_json` (so a rule's params are
+exactly its stage's keys: changing any other key re-runs nothing) and depend on `stage_code` (the
+package files the implementing module imports, found by reading their source: nothing is imported);
+the CLI parses the slice it receives with `parse`, which imports the implementing module.
+
+Standard library only (torch is imported by `parse` alone): the Snakefile builds the DAG from it."""
 from __future__ import annotations
 
 import ast
-import dataclasses
 import importlib
 import json
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable
 
 from alphabridge.errors import ConfigError
-
-RUNTIME = ("device", "precision")  # what every job that runs torch models reads: device and numerics
-
-# the modules that declare stages (a `STAGES` tuple each); imported on first use
-STAGE_MODULES = (
-    "alphabridge.experiments.fig2",
-    "alphabridge.figures.fig2",
-    "alphabridge.experiments.gaussians",
-    "alphabridge.experiments.gaussians_metrics",
-    "alphabridge.figures.gaussians",
-    "alphabridge.figures.diagnostics",
-    "alphabridge.experiments.reconstruction",
-    "alphabridge.experiments.ablations",
-    "alphabridge.figures.ablations",
-    "alphabridge.experiments.search",
-    "alphabridge.figures.search",
-    "alphabridge.data.images",
-    "alphabridge.experiments.images",
-    "alphabridge.experiments.image_metrics",
-    "alphabridge.experiments.image_figs",
-    "alphabridge.figures.images",
-)
-
-
-@dataclasses.dataclass(frozen=True)
-class Stage:
-    name: str
-    module: str  # the implementing module: its imports are the stage's code dependencies
-    keys: Callable[..., list[str]] = lambda **_: []  # wildcards -> dotted config paths the stage reads
-    parse: Callable[..., Any] | None = None  # (slice, **wildcards) -> typed spec; None: the slice itself
+from alphabridge.keys import STAGES, Stage
 
 
 def select(cfg: dict, paths) -> dict:
@@ -71,22 +40,14 @@ def dump(obj) -> str:
     return json.dumps(obj, sort_keys=True, separators=(",", ":"))
 
 
-@lru_cache(maxsize=None)
 def registry() -> dict[str, Stage]:
-    out = {}
-    for name in STAGE_MODULES:
-        for stage in importlib.import_module(name).STAGES:
-            if stage.name in out:
-                raise ValueError(f"stage {stage.name!r} declared twice")
-            out[stage.name] = stage
-    return out
+    return STAGES
 
 
 def get(name: str) -> Stage:
-    stages = registry()
-    if name not in stages:
-        raise ValueError(f"unknown stage {name!r}; declared: {sorted(stages)}")
-    return stages[name]
+    if name not in STAGES:
+        raise ValueError(f"unknown stage {name!r}; declared: {sorted(STAGES)}")
+    return STAGES[name]
 
 
 def stage_slice(name: str, cfg: dict, **wildcards) -> dict:
@@ -112,7 +73,9 @@ def parse(name: str, text: str, **wildcards):
     if expected != value:
         raise ConfigError(f"--config-json holds keys stage {name!r} does not read: "
                           f"{sorted(set(value) - set(expected)) or 'nested ones'}; it reads {stage.keys(**wildcards)}")
-    return value if stage.parse is None else stage.parse(value, **wildcards)
+    if stage.parse is None:
+        return value
+    return getattr(importlib.import_module(stage.module), stage.parse)(value, **wildcards)
 
 
 # --- code dependencies -------------------------------------------------------------------------

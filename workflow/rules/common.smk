@@ -1,6 +1,7 @@
 # Shared by every rule: config validation (before any job runs), the python that runs the CLI,
-# each stage's config slice and code inputs (alphabridge.stages: declared once, in the library),
-# and which rules hold the GPU.
+# each stage's config slice and code inputs (which keys a stage reads: src/alphabridge/keys.py),
+# and which rules hold the GPU. Nothing imported here imports torch, torchvision or matplotlib
+# (tests/test_workflow_light.py): building the DAG costs about what `import snakemake` costs.
 import json
 import sys
 from pathlib import Path
@@ -20,6 +21,7 @@ from alphabridge.config import (  # noqa: E402
     load_schema,
     validate_config,
 )
+from alphabridge.hardware import PLANNED_ENV, planned_device  # noqa: E402
 from alphabridge.stages import stage_code, stage_json  # noqa: E402
 
 # `--config` entries: Snakemake reads nested values as text and refuses dotted keys, so the entries
@@ -46,9 +48,8 @@ except ConfigError as _e:
 
 
 # The rules run `python -m alphabridge` with the checkout's src/ on PYTHONPATH (so no install
-# step can go stale) and, unless --sdm conda provides the env, the python that runs snakemake
-# (the project's .venv) first on PATH. This lives in the shell prefix rather than in each rule's
-# params, so that moving the checkout or the venv does not count as a change to every rule.
+# step can go stale). This lives in the shell prefix rather than in each rule's params, so that
+# moving the checkout or the venv does not count as a change to every rule.
 def _uses_conda():
     try:
         return any(
@@ -59,9 +60,15 @@ def _uses_conda():
         return False
 
 
-_PATH = "" if _uses_conda() else f'export PATH="{Path(sys.executable).parent}:$PATH"; '
+# The rules call `python`: outside conda it is the interpreter that runs Snakemake, whatever that is
+# called (a machine with python3 but no python, a venv), through a shell function.
+_PY = "" if _uses_conda() else f'python() {{{{ "{sys.executable}" "$@"; }}}}; '
+# the device the jobs run on, decided here without torch (alphabridge.hardware); each job checks it
+# against what torch finds and stops, naming both, when they disagree (alphabridge.device.resolve)
+PLANNED_DEVICE = planned_device(config["device"])
 shell.prefix(
-    f'set -euo pipefail; export PYTHONPATH="{SRC}${{{{PYTHONPATH:+:$PYTHONPATH}}}}"; {_PATH}'
+    f'set -euo pipefail; export PYTHONPATH="{SRC}${{{{PYTHONPATH:+:$PYTHONPATH}}}}"; {_PY}'
+    f"export {PLANNED_ENV}={PLANNED_DEVICE}; "
 )
 
 
@@ -77,14 +84,11 @@ def io_args(input, output, **flags):
     return " ".join(f"--{k} {v}" for k, v in args.items() if v is not None)
 
 
-# Which rules hold the GPU, decided by the library's own detection (alphabridge.device), so the
-# Snakefile and the jobs cannot disagree. The `gpu` resource counts slots of the one card: its
-# limit comes from the profile (profiles/default: gpu=6). A 25-Gaussians job is launch-bound on a
+# Which rules hold the GPU: PLANNED_DEVICE above (jobs refuse to run where torch disagrees). The
+# `gpu` resource counts slots of the one card: its limit comes from the profile (profiles/default: gpu=6). A 25-Gaussians job is launch-bound on a
 # GPU, so several share the card (one slot each: all six fig4 training chains at once); an image
 # job takes every slot. Without CUDA no rule asks for any.
-from alphabridge.device import uses_cuda  # noqa: E402
-
-USES_CUDA = uses_cuda(config["device"])
+USES_CUDA = PLANNED_DEVICE == "cuda"
 _slots = workflow.global_resources.get("gpu")
 GPU_SLOTS = int(getattr(_slots, "value", _slots) or 1)
 GPU_SMALL = 1 if USES_CUDA else 0

@@ -9,7 +9,7 @@
 from functools import lru_cache
 
 from alphabridge.config import variant_configs
-from alphabridge.experiments.search import search_sweeps
+from alphabridge.experiments.search_draw import search_sweeps
 
 G = config["gaussians"]
 GDIR = "results/gaussians"

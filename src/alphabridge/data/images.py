@@ -21,7 +21,6 @@ import torch
 from alphabridge.typed import from_dict
 from alphabridge.errors import DatasetUnavailable
 from alphabridge.io import atomic_path
-from alphabridge.stages import Stage
 
 NATIVE_SIZE = {"digits": 8, "mnist": 28, "cifar10": 32, "stacked_digits": 8, "stacked_mnist": 28}
 CELEBA_CROP = 140  # centre crop of the 178x218 aligned faces before resizing (the usual DCGAN CelebA recipe)
@@ -29,8 +28,9 @@ DOWNLOAD_TIMEOUT_S = 15  # per socket operation; torchvision's urlopen has none,
 KEYS = ("train_images", "train_labels", "test_images", "test_labels")
 
 
-STAGES = (Stage("image_data", __name__, keys=lambda *, dataset, **_: [f"images.runs.{dataset}.data"],
-                parse=lambda raw, **_: from_dict(ImageDataConfig, next(iter(raw["images"]["runs"].values()))["data"])),)
+def parse_data(raw: dict, **_) -> "ImageDataConfig":
+    """The image_data stage's slice (images.runs.<dataset>.data) -> its typed config."""
+    return from_dict(ImageDataConfig, next(iter(raw["images"]["runs"].values()))["data"])
 
 
 def is_stacked(name: str) -> bool:

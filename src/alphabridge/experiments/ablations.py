@@ -7,12 +7,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from alphabridge.stages import Stage
-
-STAGES = (
-    Stage("ablation_table", __name__, keys=lambda **_: ["ablations.success_modes"]),
-    Stage("ablations_all", __name__),
-)
 
 # The columns for results/tables/ablations.csv; the per-sweep tables add success_fraction.
 COLUMNS = ["sweep", "setting", "method", "beta1", "lr", "kde_loglik_mean", "kde_loglik_std", "hq_fraction_mean",

@@ -7,16 +7,12 @@ import torch
 
 from alphabridge import divergence as dv
 from alphabridge.typed import Fig2Config, GammaConfig, from_dict
-from alphabridge.stages import Stage
-
-KEYS = ["fig2", "gamma"]
 
 
 def fig2_spec(raw: dict, **_) -> tuple[Fig2Config, GammaConfig]:
     return from_dict(Fig2Config, raw["fig2"]), from_dict(GammaConfig, raw["gamma"])
 
 
-STAGES = (Stage("fig2_data", __name__, keys=lambda **_: KEYS, parse=fig2_spec),)
 COLUMNS = ["alpha", "param", "estimator", "mean", "var", "true_grad", "n_trials"]
 
 

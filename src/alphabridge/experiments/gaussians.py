@@ -1,6 +1,6 @@
 """25-Gaussians training (section 5.1): the stages of alpha-Bridge's Steps, the one-run baselines
-and the Fig. 1 demo, each declared with the config keys it reads and parsed into the typed spec
-the shared runner (train/run.py) takes. The image experiments reuse these parsers on their
+and the Fig. 1 demo, each stage's config slice (its keys: alphabridge.keys) parsed into the typed spec the
+shared runner (train/run.py) takes. The image experiments reuse these parsers on their
 `images.runs.<dataset>` section."""
 from __future__ import annotations
 
@@ -11,33 +11,9 @@ from alphabridge.typed import GammaConfig, from_dict
 from alphabridge.data.gaussians import GaussiansData, make_splits
 from alphabridge.models.batched import MLPConfig
 from alphabridge.objectives import WeightOptions
-from alphabridge.stages import RUNTIME, Stage
 from alphabridge.train.loop import Segment
 from alphabridge.train.run import ForgettingSpec, RunSpec, forgetting_runs, run_training
 from alphabridge.train.state import TrainConfig
-
-# the alpha_bridge keys each Step reads (a later Step's change never re-runs an earlier one)
-AB_KEYS = {
-    "I": ("step1_iters", "sigma", "update_order", "d_reg", "gp_weight"),
-    "II": ("step2_iters", "sigma", "update_order", "d_reg", "gp_weight", "schedule", "clamp_logw", "self_normalize"),
-    "III": ("step3_iters", "sigma", "update_order", "d_reg", "gp_weight"),
-}
-FIG1_AB_KEYS = tuple(sorted(set(AB_KEYS["I"]) | set(AB_KEYS["II"])))  # Step I restored, then Step II
-# what every training job reads of its section (25-Gaussians: the data draw without the held-out splits)
-SHARED = ("trials", "seed", "save_every", "log_every", "on_divergence", "model", "optim", "eval.every", "eval.n_samples", "data.grid", "data.std",
-          "data.n_train", "data.seed")
-
-
-def training_keys(prefix: str, *, method: str, step: str, shared=SHARED) -> list[str]:
-    """The keys of one training job under `prefix` (a section: 'gaussians', 'images.runs.<d>')."""
-    keys = [*RUNTIME, *(f"{prefix}.{k}" for k in shared)]
-    if methods.get(method).steps:
-        keys += [f"{prefix}.alpha_bridge.{k}" for k in (FIG1_AB_KEYS if step == "fig1" else AB_KEYS[step])]
-        keys += ["gamma"] if step in ("II", "fig1") else []
-        keys += [f"{prefix}.fig1"] if step == "fig1" else []
-    else:
-        keys.append(f"{prefix}.{method}")
-    return keys
 
 
 def train_config(g: dict, *, method: str, beta1: float, model=None, sample_uint8: bool = False) -> TrainConfig:
@@ -102,15 +78,14 @@ def _data(raw: dict) -> GaussiansData:
     return from_dict(GaussiansData, {**raw["gaussians"]["data"], "n_val": 0, "n_test": 0})
 
 
-STAGES = (
-    Stage("gaussians_train", __name__,
-          keys=lambda *, method, step, **_: training_keys("gaussians", method=method, step=step),
-          parse=lambda raw, *, method, beta1, step, **_: (
-              run_spec(raw, raw["gaussians"], method=method, beta1=float(beta1), step=step), _data(raw))),
-    Stage("gaussians_fig1_data", __name__,
-          keys=lambda **_: training_keys("gaussians", method="alpha_bridge", step="fig1"),
-          parse=lambda raw, **_: (forgetting_spec(raw, raw["gaussians"]), _data(raw))),
-)
+def parse_train(raw: dict, *, method, beta1, step, **_) -> tuple[RunSpec, GaussiansData]:
+    """The gaussians_train stage's slice -> (the run's spec, the training data)."""
+    return run_spec(raw, raw["gaussians"], method=method, beta1=float(beta1), step=step), _data(raw)
+
+
+def parse_fig1(raw: dict, **_) -> tuple[ForgettingSpec, GaussiansData]:
+    """The gaussians_fig1_data stage's slice -> (Fig. 1's spec, the training data)."""
+    return forgetting_spec(raw, raw["gaussians"]), _data(raw)
 
 
 def train_step(*, spec: RunSpec, data: GaussiansData, in_ckpt: Path | None, out_ckpt: Path,

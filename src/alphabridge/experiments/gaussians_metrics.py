@@ -9,20 +9,15 @@ import numpy as np
 import pandas as pd
 import torch
 
-from alphabridge import methods
 from alphabridge.typed import from_dict
 from alphabridge.data.gaussians import GaussiansData, make_splits
 from alphabridge.metrics.gaussians import evaluate_samples
-from alphabridge.stages import Stage
 from alphabridge.train.loop import saved_keys
 from alphabridge.train.schedule import step_and_alpha
 
 VALUES = ["inception_score", "kde_loglik", "kde_bandwidth", "modes_covered", "hq_fraction"]  # evaluate_samples'
 METRIC_COLUMNS = ["method", "beta1", "trial", "iteration", "step", "alpha", *VALUES, "diverged_at"]
 SUMMARY = ["inception_score", "kde_loglik", "modes_covered", "hq_fraction"]
-
-
-PLAN_KEYS = ("step1_iters", "step2_iters", "step3_iters", "schedule")  # to label each iteration's Step and alpha
 
 
 @dataclasses.dataclass(frozen=True)
@@ -34,22 +29,10 @@ class MetricsSpec:
     plan: dict | None  # alpha-Bridge's Step lengths and schedule; None for a one-run method
 
 
-def metrics_keys(*, method: str, **_) -> list[str]:
-    """The evaluation protocol, and for the Step-wise methods the Step lengths and schedule."""
-    plan = [f"gaussians.alpha_bridge.{k}" for k in PLAN_KEYS] if methods.get(method).steps else []
-    return ["gaussians.data", "gaussians.eval", *plan]
-
-
-def _metrics_spec(raw: dict, *, method: str, **_) -> MetricsSpec:
+def metrics_spec(raw: dict, *, method: str, **_) -> MetricsSpec:
     g = raw["gaussians"]
     return MetricsSpec(raw=raw, data=from_dict(GaussiansData, g["data"]), bandwidths=tuple(g["eval"]["bandwidths"]),
                        hq_std=g["eval"]["hq_std"], plan=g.get("alpha_bridge"))
-
-
-STAGES = (
-    Stage("gaussians_metrics", __name__, keys=metrics_keys, parse=_metrics_spec),
-    Stage("gaussians_table", __name__),
-)
 
 
 def metrics_table(*, samples_npz: Path, spec: MetricsSpec, method: str, beta1_label: str, final_only: bool = False,

@@ -13,10 +13,8 @@ from alphabridge.data.images import load_prepared, to_uint8
 from alphabridge import device as dev
 from alphabridge.experiments.images import image_shape, image_train_config
 from alphabridge.io import atomic_path
-from alphabridge.stages import RUNTIME, Stage
 from alphabridge.train.state import init_state, restore_checkpoint
 
-STAGES = (Stage("image_fig6_data", __name__, keys=lambda *, dataset, **_: [*RUNTIME, f"images.runs.{dataset}"]),)
 
 # Figures show trial 0; every trial's arrays are computed (the models run all trials at once).
 

@@ -20,7 +20,6 @@ from alphabridge.metrics import fidelity
 from alphabridge.metrics import inception as inc
 from alphabridge.metrics.classifier import (ClassifierArch, as_stacked, evaluate_accuracy, load_classifier,
                                             save_classifier, train_classifier)
-from alphabridge.stages import RUNTIME, Stage
 from alphabridge.train.loop import saved_keys
 from alphabridge.train.sampling import generate
 from alphabridge.train.schedule import step_and_alpha
@@ -30,20 +29,6 @@ METRIC_COLUMNS = ["method", "dataset", "trial", "iteration", "step", "alpha", "f
 IS_SPLITS = 10  # the standard split protocol of Salimans et al. (2016)
 
 
-def _scored_keys(*, dataset, **_) -> list[str]:
-    """Scoring samples reads the feature net's settings and the run's whole section (the final
-    scores rebuild its model; the metrics label each iteration's Step from its alpha_bridge keys)."""
-    return [*RUNTIME, "images.inception", f"images.runs.{dataset}"]
-
-
-STAGES = (
-    Stage("image_classifier", __name__, keys=lambda **_: [*RUNTIME, "images.classifier"]),
-    Stage("image_ref_stats", __name__, keys=lambda **_: [*RUNTIME, "images.inception"]),
-    Stage("image_metrics", __name__, keys=_scored_keys),
-    Stage("image_final", __name__, keys=lambda **kw: [*_scored_keys(**kw), "images.scores"]),
-    Stage("image_real", __name__, keys=lambda **kw: [*_scored_keys(**kw), "images.scores"]),
-    Stage("image_table", __name__),
-)
 # final.csv, one row per trial; <dataset>_trials.csv stacks them; <dataset>.csv: mean / std per method
 # modes_covered / kl_uniform: of the classifier's classes (10 digits, 1000 stacked triples); NaN for Inception
 FINAL_SCORES = ["inception_score", "fid", "kid", "kid_std", "precision", "recall", "modes_covered", "kl_uniform"]

@@ -10,15 +10,12 @@ import torch
 
 from alphabridge import methods
 from alphabridge.data.images import image_shape, load_prepared
-from alphabridge.experiments.gaussians import forgetting_spec, run_spec, train_config, training_keys
+from alphabridge.experiments.gaussians import forgetting_spec, run_spec, train_config
 from alphabridge.models.batched import MLPConfig
 from alphabridge.models.conv import ConvConfig
-from alphabridge.stages import Stage
 from alphabridge.train.run import ForgettingSpec, RunSpec, forgetting_runs, run_training
 
 IMAGE_METHODS = methods.of("images")
-# what every image training job reads of its runs.<dataset> section
-SHARED = ("data", "trials", "seed", "beta1", "save_every", "log_every", "on_divergence", "model", "optim", "eval.every", "eval.n_samples")
 
 
 def _section(raw: dict) -> dict:
@@ -26,24 +23,17 @@ def _section(raw: dict) -> dict:
     return section
 
 
-def _train_spec(raw: dict, *, method: str, step: str, **_) -> RunSpec:
+def parse_train(raw: dict, *, method: str, step: str, **_) -> RunSpec:
+    """The image_train stage's slice (one runs.<dataset> section) -> the run's spec."""
     s = _section(raw)
     if method not in IMAGE_METHODS:
         raise ValueError(f"image method {method!r}: expected one of {IMAGE_METHODS}")
     return run_spec(raw, s, method=method, beta1=s["beta1"], step=step, model=model_config(s), sample_uint8=True)
 
 
-STAGES = (
-    Stage("image_train", __name__,
-          keys=lambda *, dataset, method, step, **_: training_keys(f"images.runs.{dataset}", method=method, step=step,
-                                                                    shared=SHARED),
-          parse=_train_spec),
-    Stage("image_fig1_data", __name__,
-          keys=lambda *, dataset, **_: training_keys(f"images.runs.{dataset}", method="alpha_bridge", step="fig1",
-                                                     shared=SHARED),
-          parse=lambda raw, **_: forgetting_spec(raw, _section(raw), model=model_config(_section(raw)),
-                                                 sample_uint8=True)),
-)
+def parse_fig1(raw: dict, **_) -> ForgettingSpec:
+    """The image_fig1_data stage's slice -> Fig. 1's spec."""
+    return forgetting_spec(raw, _section(raw), model=model_config(_section(raw)), sample_uint8=True)
 
 
 def model_config(section: dict):

@@ -10,15 +10,8 @@ import pandas as pd
 import torch
 
 from alphabridge.typed import from_dict
-from alphabridge.stages import Stage
 from alphabridge.train.checkpoint import load_checkpoint
 from alphabridge.train.state import init_state, restore_state
-
-
-STAGES = (
-    Stage("gaussians_reconstruction", __name__, keys=lambda **_: ["gaussians.data"]),
-    Stage("image_reconstruction", __name__),
-)
 
 
 def heldout_data(*, cfg: dict, images: Path | None) -> tuple[str, torch.Tensor]:

@@ -1,106 +1,13 @@
-"""Equal-budget random search per method (issue 18, Lucic et al. 2018's protocol): the draw of K
-configurations per method from the ranges of config.yaml's `search` section, as generated sweeps
-whose settings are ordinary ablation overrides (so each configuration is a normal cached run under
-results/ablations/search_<method>/<setting>/), and the expected best score over k configurations.
-
-The draw is a pure function of the config: the same seed gives the same settings on any machine
-(numpy's PCG64 stream, one per method, seeded from (seed, CRC-32 of the method's name), so adding a
-method to `search.methods` never changes another method's draw)."""
+"""The equal-budget random search per method (Lucic et al. 2018's protocol): its table and the
+expected best score over k configurations. The draw of the configurations is in search_draw."""
 from __future__ import annotations
 
 import math
-import zlib
 
 import numpy as np
 import pandas as pd
 
-from alphabridge.methods import AB_METHODS
-from alphabridge.stages import Stage
-
-STAGES = (Stage("search_table", __name__, keys=lambda **_: ["search"]),)
-
-
-
-def _log_uniform(rng, lo: float, hi: float) -> float:
-    return float(math.exp(rng.uniform(math.log(lo), math.log(hi))))
-
-
-def _sig(x: float, digits: int = 3) -> float:
-    """Rounded to `digits` significant figures: the table shows the value the run used, exactly."""
-    return float(f"{x:.{digits}g}")
-
-
-def _steps(rng, total: int, unit: int) -> tuple[int, int, int]:
-    """Step I, II, III lengths in multiples of `unit` summing to `total`: Step I and III at least one
-    unit each, Step II possibly 0 (Step I length uniform, then Step II uniform over what is left)."""
-    n = total // unit
-    s1 = int(rng.integers(1, n))             # 1 .. n-1 units
-    s2 = int(rng.integers(0, n - s1))        # 0 .. n-s1-1 units: Step III keeps >= 1
-    return s1 * unit, s2 * unit, (n - s1 - s2) * unit
-
-
-def _draw_one(rng, r: dict, method: str, iters: int) -> tuple[float, dict, dict]:
-    """One configuration: (beta1, override, the drawn values as flat columns for the table)."""
-    s = r["shared"]
-    lr = _sig(_log_uniform(rng, *s["lr"]))
-    beta1 = round(float(rng.uniform(*s["beta1"])), 2)  # 2 decimals: it is part of the run's path
-    hidden = int(rng.choice(s["hidden"]))
-    batch = int(rng.choice(s["batch_size"]))
-    z_dim = int(rng.choice(s["z_dim"]))
-    g = {"model": {"hidden": hidden, "z_dim": z_dim}, "optim": {"lr": lr, "batch_size": batch}}
-    values = {"lr": lr, "beta1": beta1, "hidden": hidden, "batch_size": batch, "z_dim": z_dim}
-    over: dict = {"gaussians": g}
-    if method == "rkl_gp":
-        w = _sig(_log_uniform(rng, *r["rkl_gp"]["gp_weight"]))
-        g["rkl_gp"] = {"iters": iters, "gp_weight": w}
-        values["gp_weight"] = w
-    elif method in AB_METHODS:
-        a = r["alpha_bridge"]
-        sigma = _sig(_log_uniform(rng, *a["sigma"]))
-        s1, s2, s3 = _steps(rng, iters, a["step_unit"])
-        kind = str(rng.choice(a["gamma_kind"]))
-        c = _sig(_log_uniform(rng, *a["gamma_c"]))
-        centre = round(float(rng.uniform(*a["gamma_centre"])), 2)
-        # d = -c * centre puts the sigmoid's switch from F to R at alpha = centre; unused when hard
-        gamma = {"kind": kind, "c": c, "d": _sig(-c * centre)} if kind == "sigmoid" else {"kind": kind}
-        stab = str(rng.choice(a["stabiliser"]))
-        d_reg = str(rng.choice(a["d_reg"]))
-        ab = {"step1_iters": s1, "step2_iters": s2, "step3_iters": s3, "sigma": sigma, "d_reg": d_reg,
-              "clamp_logw": a["clamp_logw"] if stab == "clamp_logw" else None,
-              "self_normalize": stab == "self_normalize"}
-        g["alpha_bridge"] = ab
-        over["gamma"] = gamma
-        values |= {"sigma": sigma, "step1_iters": s1, "step2_iters": s2, "step3_iters": s3, "gamma_kind": kind,
-                   "gamma_c": gamma.get("c"), "gamma_d": gamma.get("d"), "stabiliser": stab, "d_reg": d_reg}
-    else:
-        g[method] = {"iters": iters}
-    return beta1, over, values
-
-
-def draw(search: dict, method: str) -> dict[str, dict]:
-    """The K drawn configurations of `method`: {setting name: {"beta1", "override", "values"}}."""
-    rng = np.random.default_rng([search["seed"], zlib.crc32(method.encode())])
-    out = {}
-    for k in range(search["configs"]):
-        beta1, override, values = _draw_one(rng, search["ranges"], method, search["iters"])
-        override["gaussians"]["trials"] = search["trials"]
-        out[f"c{k + 1:02d}"] = {"beta1": beta1, "override": override, "values": values}
-    return out
-
-
-def search_sweeps(config: dict) -> dict[str, dict]:
-    """The search as sweeps in the ablations' format, one per method (`search_<method>`), plus
-    `beta1_of`: each setting's own beta1 (drawn per configuration, so not the sweep's grid)."""
-    search = config.get("search")
-    if not search:
-        return {}
-    out = {}
-    for m in search["methods"]:
-        drawn = draw(search, m)
-        out[f"search_{m}"] = {"methods": [m], "beta1s": sorted({d["beta1"] for d in drawn.values()}),
-                              "settings": {name: d["override"] for name, d in drawn.items()},
-                              "beta1_of": {name: [d["beta1"]] for name, d in drawn.items()}}
-    return out
+from alphabridge.experiments.search_draw import draw, search_sweeps  # noqa: F401 (the search's public names)
 
 
 def expected_best_of_k(scores, k: int) -> float:

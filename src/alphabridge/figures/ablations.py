@@ -9,11 +9,9 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from alphabridge import methods as reg  # noqa: E402
+from alphabridge import style  # noqa: E402
 from alphabridge.experiments.ablations import robustness_summary  # noqa: E402
-from alphabridge.stages import Stage  # noqa: E402
 
-STAGES = (Stage("ablation_figure", __name__, keys=lambda **_: ["ablations.success_modes"]),)
 ROBUSTNESS_SWEEP = "robustness"  # the beta1 x lr sweep: its figure adds the fraction-of-settings panel
 
 
@@ -45,7 +43,7 @@ def plot_sweep(table: pd.DataFrame, *, sweep: str, success_modes: int, robustnes
             mean = sub[f"{col}_mean"].to_numpy(float)
             err = sub[f"{col}_std"].to_numpy(float) if f"{col}_std" in sub else None
             ax.errorbar(x + (k - (len(methods) - 1) / 2) * width, mean, yerr=err, fmt="o", ms=3.5, capsize=2,
-                        color=reg.color(m), label=reg.label(m))
+                        color=style.color(m), label=style.label(m))
         if col == "modes":
             ax.axhline(success_modes, color="grey", lw=0.7, ls=":")
             ax.set_ylim(0, 25.9)
@@ -59,10 +57,10 @@ def plot_sweep(table: pd.DataFrame, *, sweep: str, success_modes: int, robustnes
         s = robustness_summary(table, success_modes=success_modes)
         ax = axes[0, -1]
         xs = np.arange(len(s))
-        ax.bar(xs - 0.2, s.settings_success, width=0.4, color=[reg.color(m) for m in s.method], label="settings (mean)")
-        ax.bar(xs + 0.2, s.trials_success, width=0.4, color=[reg.color(m) for m in s.method], alpha=0.45,
+        ax.bar(xs - 0.2, s.settings_success, width=0.4, color=[style.color(m) for m in s.method], label="settings (mean)")
+        ax.bar(xs + 0.2, s.trials_success, width=0.4, color=[style.color(m) for m in s.method], alpha=0.45,
                label="single trials")
-        ax.set_xticks(xs, [reg.label(m) for m in s.method], fontsize=7)
+        ax.set_xticks(xs, [style.label(m) for m in s.method], fontsize=7)
         ax.set_ylim(0, 1)
         ax.set_title(f"fraction ending with ≥ {success_modes} modes", fontsize=8)
         ax.legend(fontsize=6.5)

@@ -10,9 +10,6 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from alphabridge.stages import Stage  # noqa: E402
-
-STAGES = (Stage("gaussians_diagnostics", __name__, keys=lambda **_: ["gaussians.optim.batch_size"]),)
 
 # (title, [(column, line style, label)], log scale): solid and dashed are the two halves of a pair
 PANELS = (

@@ -7,10 +7,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from alphabridge.experiments.fig2 import KEYS, exact_variances, fig2_spec  # noqa: E402
-from alphabridge.stages import Stage  # noqa: E402
-
-STAGES = (Stage("fig2_plot", __name__, keys=lambda **_: KEYS, parse=fig2_spec),)
+from alphabridge.experiments.fig2 import exact_variances, fig2_spec  # noqa: E402, F401 (fig2_spec: the stage's parse)
 
 STYLE = {"F": ("tab:blue", "o"), "R": ("tab:orange", "s"), "combined": ("tab:green", "^")}
 LABEL = {"F": r"$\nabla D^F_\alpha$ (10)", "R": r"$\nabla D^R_\alpha$ (11)", "combined": "combined (12)"}

@@ -10,30 +10,18 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from alphabridge import methods as reg  # noqa: E402
+from alphabridge import style  # noqa: E402
 from alphabridge.typed import from_dict  # noqa: E402
 from alphabridge.data.gaussians import GaussiansData, make_splits  # noqa: E402
-from alphabridge.experiments.gaussians_metrics import PLAN_KEYS, mode_scorer  # noqa: E402
-from alphabridge.stages import Stage  # noqa: E402
+from alphabridge.experiments.gaussians_metrics import mode_scorer  # noqa: E402
 from alphabridge.train.schedule import step_and_alpha  # noqa: E402
 
 LIM = 5.5
-FIG1_KEYS = ["gaussians.data", "gaussians.eval.hq_std", "gaussians.fig1.snapshots",
-             "gaussians.alpha_bridge.step1_iters"]
 
 
 def real_points(data: dict, n: int = 2000) -> np.ndarray:
     """The real data drawn under the samples: the first n of the held-out test draw."""
     return make_splits(from_dict(GaussiansData, data))["test"][:n].numpy()
-
-
-STAGES = (
-    Stage("gaussians_fig3", __name__, keys=lambda **_: [
-        "gaussians.data", "gaussians.fig3.iterations", *(f"gaussians.alpha_bridge.{k}" for k in PLAN_KEYS)]),
-    Stage("gaussians_fig4", __name__, keys=lambda **_: [
-        "gaussians.beta1s", "gaussians.methods", "gaussians.alpha_bridge.step1_iters",
-        "gaussians.alpha_bridge.step2_iters"]),
-    Stage("gaussians_fig1", __name__, keys=lambda **_: FIG1_KEYS),
-)
 
 
 def _scatter(ax, real, fake, title):
@@ -57,7 +45,7 @@ def plot_fig3(samples: dict[str, dict[int, np.ndarray]], *, real: np.ndarray, it
         for c, it in enumerate(iterations):
             step = f" ({step_of(m, it)})" if step_of and step_of(m, it) != "-" else ""
             _scatter(axes[r, c], real, samples[m][it][trial], f"{it / 1000:g}K{step}" if it >= 1000 else f"{it}{step}")
-        axes[r, 0].set_ylabel(reg.label(m), fontsize=8)
+        axes[r, 0].set_ylabel(style.label(m), fontsize=8)
     fig.suptitle(f"25-Gaussians samples (trial {trial}" + (f", β1 = {beta1}" if beta1 is not None else "") + ")",
                  fontsize=8)
     fig.tight_layout()
@@ -74,8 +62,8 @@ def plot_fig4(metrics: pd.DataFrame, *, beta1s, boundaries=()):
             for m, df in metrics[metrics.beta1.astype(str) == str(b1)].groupby("method", sort=False):
                 g = df.groupby("iteration")[col]
                 mean, std = g.mean(), g.std(ddof=1).fillna(0.0)
-                ax.plot(mean.index, mean.values, color=reg.color(m), lw=1.3, label=reg.label(m))
-                ax.fill_between(mean.index, mean - std, mean + std, color=reg.color(m), alpha=0.2, lw=0)
+                ax.plot(mean.index, mean.values, color=style.color(m), lw=1.3, label=style.label(m))
+                ax.fill_between(mean.index, mean - std, mean + std, color=style.color(m), alpha=0.2, lw=0)
             for b in boundaries:
                 ax.axvline(b, color="0.4", ls="--", lw=0.8)
             ax.set_title(f"({next(letters)}) {name}, β1 = {b1}", fontsize=9)
@@ -129,7 +117,7 @@ def fig4(cfg: dict, metrics: pd.DataFrame):
 
 
 def fig1(cfg: dict, demo: dict, *, fig=None):
-    """Fig. 1 (25-Gaussians panel) from its config slice (FIG1_KEYS) and the demo arrays."""
+    """Fig. 1 (25-Gaussians panel) from its config slice (alphabridge.keys.FIG1_KEYS) and the demo arrays."""
     g = cfg["gaussians"]
     scores = mode_scorer(from_dict(GaussiansData, g["data"]), hq_std=g["eval"]["hq_std"])
     return plot_fig1(demo, real=real_points(g["data"]), snapshots=g["fig1"]["snapshots"],

@@ -11,23 +11,6 @@ import numpy as np  # noqa: E402
 from alphabridge.data.images import image_shape  # noqa: E402
 from alphabridge.figures import gaussians as gfig  # noqa: E402
 from alphabridge.figures.gaussians import FIG1_ROWS, fig1_axes  # noqa: E402
-from alphabridge.stages import Stage  # noqa: E402
-
-_SHAPE = ("data.name", "data.image_size")
-
-
-def _run_keys(datasets, keys) -> list[str]:
-    return [f"images.runs.{d}.{k}" for d in datasets for k in keys]
-
-
-STAGES = (
-    Stage("image_fig1", __name__, keys=lambda *, datasets, **_: [
-        *gfig.FIG1_KEYS, *_run_keys(datasets, (*_SHAPE, "fig1.snapshots", "alpha_bridge.step1_iters"))]),
-    Stage("image_fig5", __name__, keys=lambda *, datasets, **_: _run_keys(datasets, (
-        *_SHAPE, "alpha_bridge.step1_iters", "alpha_bridge.step2_iters", "alpha_bridge.step3_iters"))),
-    Stage("image_fig6", __name__),
-)
-
 
 def image_grid(images: np.ndarray, *, shape, ncol: int) -> np.ndarray:
     """uint8 [n, C*H*W] -> one [rows*H, ncol*W(, 3)] mosaic with a 1-pixel white gutter."""

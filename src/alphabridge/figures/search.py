@@ -11,11 +11,9 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from alphabridge import methods as reg  # noqa: E402
+from alphabridge import style  # noqa: E402
 from alphabridge.experiments.search import best_of_k_curve, config_scores  # noqa: E402
-from alphabridge.stages import Stage  # noqa: E402
 
-STAGES = (Stage("search_figure", __name__, keys=lambda **_: ["search.seed"]),)
 N_BOOT = 1000  # bootstrap resamples of the configurations (the band's 5% and 95% quantiles)
 PANELS = [("kde_loglik", "final KDE log-likelihood"), ("modes_covered", "modes covered (of 25)")]
 
@@ -40,16 +38,16 @@ def plot_search(table: pd.DataFrame, *, seed: int, c: pd.DataFrame | None = None
         methods = list(dict.fromkeys(scores.method))
         for i, m in enumerate(methods):
             cm = c[(c.method == m) & (c.metric == metric)]
-            ax.plot(cm.k, cm.expected_best, "o-", ms=3, color=reg.color(m), label=reg.label(m))
-            ax.fill_between(cm.k, cm.low, cm.high, color=reg.color(m), alpha=0.2, lw=0)
+            ax.plot(cm.k, cm.expected_best, "o-", ms=3, color=style.color(m), label=style.label(m))
+            ax.fill_between(cm.k, cm.low, cm.high, color=style.color(m), alpha=0.2, lw=0)
             s = scores[scores.method == m].score.to_numpy(float)
             dist.boxplot([s], positions=[i], widths=0.5, showfliers=False)
             jitter = np.random.default_rng(seed + i).uniform(-0.15, 0.15, size=len(s))
-            dist.scatter(i + jitter, s, s=10, color=reg.color(m), zorder=3)
+            dist.scatter(i + jitter, s, s=10, color=style.color(m), zorder=3)
         ax.set_xlabel("configurations tried (k)", fontsize=8)
         ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))  # k counts configurations
         ax.set_title(f"expected best {title}", fontsize=8)
-        dist.set_xticks(range(len(methods)), [reg.label(m) for m in methods], fontsize=7)
+        dist.set_xticks(range(len(methods)), [style.label(m) for m in methods], fontsize=7)
         dist.set_title("each configuration (mean over its trials)", fontsize=8)
         dist.set_ylabel(title, fontsize=7)
         for a in (ax, dist):
