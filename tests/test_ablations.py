@@ -67,9 +67,8 @@ def test_wide_scale_overlay_adds_width512_and_nothing_else():
 
 
 @pytest.mark.workflow
-def test_smoke_sweeps_run_for_real(repo_copy):
-    targets = ["results/figures/ablation_order.pdf", "results/figures/ablation_schedule.pdf"]
-    run_snakemake(["--cores", "2", *targets, "--configfile", "config/smoke.yaml"], cwd=repo_copy)
+def test_smoke_sweeps_run_for_real(smoke):
+    repo_copy = smoke  # the session's one smoke run built both sweeps (conftest.SWEEP_TARGETS)
     for sweep in ("order", "schedule"):
         table = pd.read_csv(repo_copy / f"results/tables/ablations/{sweep}.csv")
         assert list(table.columns) == COLUMNS + ["success_fraction"]

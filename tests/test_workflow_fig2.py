@@ -15,8 +15,8 @@ def test_dry_run_from_repo_root():
     assert "fig2_data" in proc.stdout and "fig2_plot" in proc.stdout
 
 
-def test_smoke_run_values(repo_copy):
-    run_snakemake(["--cores", "1", "results/figures/fig2.pdf", "--configfile", "config/smoke.yaml"], cwd=repo_copy)
+def test_smoke_run_values(smoke):
+    repo_copy = smoke  # built by the session's one smoke run
     pdf, png = repo_copy / "results/figures/fig2.pdf", repo_copy / "results/figures/fig2.png"
     assert pdf.read_bytes()[:5] == b"%PDF-" and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     df = pd.read_csv(repo_copy / "results/fig2/variance.csv")

@@ -16,26 +16,19 @@ from alphabridge.provenance import config_hash
 from alphabridge.divergence import gamma_alpha
 from alphabridge.train.loop import saved_keys
 from alphabridge.train.schedule import alpha_at
+from conftest import GAUSSIANS_RECON as RECON
+from conftest import GAUSSIANS_TARGETS as TARGETS
 from conftest import REPO, run_snakemake
 
 pytestmark = pytest.mark.workflow
 AB = ["alpha_bridge", "alpha_bridge_marginals", "alpha_bridge_joint"]
-RECON = [f"results/gaussians/{m}/b1_0.5/reconstruction.csv" for m in AB]
-TARGETS = ["results/figures/fig4.pdf", "results/figures/fig3.pdf", "results/figures/fig1_gaussians.pdf",
-           "results/tables/gaussians_final.csv", "results/figures/fig4_generalisations.pdf",
-           "results/figures/step2_diagnostics.pdf", *RECON]
 COLUMNS = ["method", "beta1", "trial", "iteration", "step", "alpha", "inception_score", "kde_loglik",
            "kde_bandwidth", "modes_covered", "hq_fraction", "diverged_at"]
 
 
-@pytest.fixture(scope="module")
-def smoke_run(tmp_path_factory):
-    from conftest import copy_repo
-
-    dst = copy_repo(tmp_path_factory.mktemp("gauss"))
-    run_snakemake(["--cores", "2", *TARGETS, "results/figures/fig2.pdf", "--configfile", "config/smoke.yaml"],
-                  cwd=dst)
-    return dst
+@pytest.fixture
+def smoke_run(smoke):
+    return smoke  # the session's one smoke run (conftest.SMOKE_TARGETS)
 
 
 def test_dry_run_paper_scale_from_repo_root():

@@ -9,20 +9,13 @@ from alphabridge.config import load_config_files
 from alphabridge.experiments.image_figs import latent_direction
 from alphabridge.figures.images import fig5_columns
 from alphabridge.figures.images import image_grid
+from conftest import IMAGE_FIGS as FIGS
 from conftest import REPO, run_snakemake
 
-FIGS = ["results/figures/fig1.pdf", "results/figures/fig5.pdf", "results/figures/fig6.pdf"]
-METRICS = ["results/images/digits/alpha_bridge/metrics.csv", "results/images/digits/dcgan/metrics.csv",
-           "results/tables/digits.csv"]
 
-
-@pytest.fixture(scope="module")
-def digits_run(tmp_path_factory):
-    from conftest import copy_repo
-
-    dst = copy_repo(tmp_path_factory.mktemp("img"))
-    run_snakemake(["--cores", "2", *FIGS, *METRICS, "--configfile", "config/smoke.yaml"], cwd=dst)
-    return dst
+@pytest.fixture
+def digits_run(smoke):
+    return smoke  # the session's one smoke run (conftest.SMOKE_TARGETS)
 
 
 @pytest.mark.workflow

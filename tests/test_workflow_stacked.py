@@ -10,20 +10,16 @@ import pytest
 import torch
 
 from alphabridge.metrics.classifier import DigitClassifier, load_classifier
-from conftest import run_snakemake
+
 
 ROWS = ["alpha_bridge", "dcgan", "alpha_bridge_step1", "real_data"]
 SAVED = {"alpha_bridge": "alpha_bridge/final_samples.npz", "dcgan": "dcgan/final_samples.npz",
          "alpha_bridge_step1": "alpha_bridge/final_step1_samples.npz", "real_data": "real_data_samples.npz"}
 
 
-@pytest.fixture(scope="module")
-def stacked_run(tmp_path_factory):
-    from conftest import copy_repo
-
-    dst = copy_repo(tmp_path_factory.mktemp("stacked"))
-    run_snakemake(["--cores", "2", "results/tables/stacked_digits.csv", "--configfile", "config/smoke.yaml"], cwd=dst)
-    return dst
+@pytest.fixture
+def stacked_run(smoke):
+    return smoke  # the session's one smoke run (conftest.SMOKE_TARGETS)
 
 
 def _digit_classes(run, u8):
