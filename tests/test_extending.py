@@ -36,10 +36,12 @@ def _edit(repo, rel, old, new, count=1):
 
 
 def add_method(repo):
-    """docs/extending.md, "A 25-Gaussians method", for a one-run method: four files."""
-    _edit(repo, "src/alphabridge/methods.py", '    Method("rkl_sn", "RKL-SN", "tab:green", ("gaussians",), False, '
-          'd_reg="sn"),\n', '    Method("rkl_sn", "RKL-SN", "tab:green", ("gaussians",), False, d_reg="sn"),\n'
-          f'    Method("{NEW}", "RKL, plain D", "tab:brown", ("gaussians",), False, d_reg="none"),\n')
+    """docs/extending.md, "A 25-Gaussians method", for a one-run method: five files."""
+    _edit(repo, "src/alphabridge/methods.py", '    Method("rkl_sn", ("gaussians",), False, d_reg="sn"),\n',
+          '    Method("rkl_sn", ("gaussians",), False, d_reg="sn"),\n'
+          f'    Method("{NEW}", ("gaussians",), False, d_reg="none"),\n')
+    _edit(repo, "src/alphabridge/style.py", '    "rkl_sn": ("RKL-SN", "tab:green"),\n',
+          f'    "rkl_sn": ("RKL-SN", "tab:green"),\n    "{NEW}": ("RKL, plain D", "tab:brown"),\n')
     schema = "workflow/schemas/config.schema.yaml"
     # the method enums of gaussians.methods and of ablations.sweeps.<sweep>.methods
     _edit(repo, schema, "rkl_gp, rkl_sn]}", f"rkl_gp, rkl_sn, {NEW}]}}", count=2)

@@ -12,6 +12,8 @@ from __future__ import annotations
 import dataclasses
 from typing import Callable
 
+from alphabridge import methods  # the method registry: standard library only
+
 RUNTIME = ("device", "precision")  # what every job that runs torch models reads: device and numerics
 
 # --- training (25-Gaussians and images share the layout of a section) -----------------------------
@@ -50,8 +52,6 @@ def training(prefix: str, *, steps: bool, method: str, step: str, shared) -> lis
 
 
 def _steps(method: str) -> bool:
-    from alphabridge import methods  # stdlib-only registry
-
     return methods.get(method).steps
 
 
