@@ -120,8 +120,15 @@ def module_files(module: str) -> tuple[str, ...]:
 
 
 def stage_code(name: str) -> list[str]:
-    """A rule's code inputs: the implementing module's files (editing one re-runs the rule)."""
-    return [f"src/alphabridge/{f}" for f in module_files(get(name).module)]
+    """A rule's code inputs: the implementing module's files (editing one re-runs the rule).
+
+    Relative (`src/alphabridge/...`) when the working directory is the checkout, as in a plain
+    run, so the paths every finished job recorded stay the same; absolute otherwise (the workflow
+    used as another project's Snakemake module, whose working directory has no src/)."""
+    files = module_files(get(name).module)
+    if (Path.cwd() / "src" / "alphabridge").resolve() == PACKAGE:
+        return [f"src/alphabridge/{f}" for f in files]
+    return [str(PACKAGE / f) for f in files]
 
 
 def spec_of(name: str, cfg: dict, **wildcards):

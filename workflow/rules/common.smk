@@ -6,7 +6,10 @@ import json
 import sys
 from pathlib import Path
 
-SRC = Path(workflow.basedir) / "src"
+# The checkout this file is in. Used through `module` (config/README.md), workflow.basedir is
+# the calling project's; this file's own place is right either way (same value in a plain run).
+ROOT = Path(workflow.current_basedir).parents[1]
+SRC = ROOT / "src"
 if (
     str(SRC) not in sys.path
 ):  # the workflow works from a checkout even before `pip install -e .`
@@ -39,9 +42,7 @@ if _over:
 try:
     validate_config(
         config,
-        schema=load_schema(
-            Path(workflow.basedir) / "workflow/schemas/config.schema.yaml"
-        ),
+        schema=load_schema(ROOT / "workflow/schemas/config.schema.yaml"),
     )
 except ConfigError as _e:
     raise WorkflowError(str(_e)) from None
