@@ -6,10 +6,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 
 from alphabridge import divergence as dv
 from alphabridge import stages
-from conftest import copy_repo, run_snakemake
+from conftest import copy_repo, job_counts, run_snakemake
 
 
 def make_project(tmp_path):
@@ -77,3 +78,31 @@ def test_module_takes_command_line_overrides_and_validates(tmp_path):
     proc = run_snakemake(["-n", "results/figures/fig2.pdf", "--config", "set={fig2.trails: 7}"], cwd=project,
                          check=False)
     assert proc.returncode != 0 and "'fig2.trails'" in proc.stdout + proc.stderr
+
+
+@pytest.mark.workflow
+def test_nested_config_and_the_projects_own_default_target(tmp_path):
+    """A project with keys of its own passes this workflow's config as one entry (config/README.md),
+    and its own default target, declared after the module, stays the default."""
+    repo = copy_repo(tmp_path)
+    project = tmp_path / "project"
+    project.mkdir()
+    base = yaml.safe_load((repo / "config/config.yaml").read_text())
+    (project / "config.yaml").write_text(yaml.safe_dump({"mine": 3, "alphabridge": base}))
+    (project / "Snakefile").write_text(
+        'configfile: "config.yaml"\n\n\n'
+        "module alphabridge:\n"
+        f'    snakefile: "{repo / "Snakefile"}"\n'
+        '    config: config["alphabridge"]\n\n\n'
+        "use rule * from alphabridge as ab_*\n\n\n"
+        "rule mine:\n"
+        "    default_target: True\n"
+        '    output:\n        "mine.txt",\n'
+        '    shell:\n        "echo {config[mine]} > {output}"\n'
+    )
+    def jobs(stdout):  # the "Job stats" rows (job_counts also picks up the jobs' "jobid: N" lines)
+        return {k: v for k, v in job_counts(stdout).items() if not k.endswith(":")}
+
+    assert jobs(run_snakemake(["-n"], cwd=project).stdout) == {"mine": 1}
+    proc = run_snakemake(["-n", "-p", "results/figures/fig2.pdf", "--config", "set={fig2.trials: 7}"], cwd=project)
+    assert '"trials":7' in proc.stdout and jobs(proc.stdout) == {"ab_fig2_data": 1, "ab_fig2_plot": 1}
