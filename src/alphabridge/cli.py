@@ -46,7 +46,9 @@ def _validate(a):
 
 def _fig2_data(a):
     fig2, gamma = _spec(a, "fig2_data")
-    _write(_lib("experiments.fig2").run_fig2(fig2=fig2, gamma=gamma), a.out, config_slice=json.loads(a.config_json))
+    ex, raw = _lib("experiments.fig2"), json.loads(a.config_json)
+    _write(ex.run_fig2(fig2=fig2, gamma=gamma), a.out, config_slice=raw)
+    _write(ex.exact_ratios(fig2=fig2, gamma=gamma), a.ratios)
 
 
 def _fig2_plot(a):
@@ -132,7 +134,9 @@ def _search_fig(a):
 
 # name: (function, help, shared flags, own flags {name: argparse kwargs}, fixed defaults)
 COMMANDS = {
-    "fig2-data": (_fig2_data, "Fig. 2: sample variances of the twin gradients -> CSV", ("out",), {}, {}),
+    "fig2-data": (_fig2_data, "Fig. 2: sample variances of the twin gradients -> CSV, and their exact variances, "
+                  "the paper's combination against the better twin and the best convex combination -> CSV",
+                  ("out",), {"ratios": P}, {}),
     "fig2-plot": (_fig2_plot, "Fig. 2: render the variance CSV", FIG, {"csv": P}, {}),
     "gaussians-train": (_gaussians_train, "25-Gaussians: train one Step of alpha-Bridge (or a generalisation) or a "
                         "whole one-run baseline", ("method", "beta1", "step", "in", "out", "samples", "resume",

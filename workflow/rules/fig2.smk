@@ -7,6 +7,7 @@ rule fig2_data:
     output:
         csv="results/fig2/variance.csv",
         prov="results/fig2/variance.provenance.json",
+        ratios="results/tables/fig2_ratios.csv",  # exact: Var(combined) / min(Var F, Var R), the best gamma
     log:
         "logs/fig2_data.log",
     conda:
@@ -14,7 +15,8 @@ rule fig2_data:
     params:
         cfg=stage_json("fig2_data", config),
     shell:
-        "python -m alphabridge fig2-data --config-json {params.cfg:q} --out {output.csv} 2>&1 | tee {log}"
+        "python -m alphabridge fig2-data --config-json {params.cfg:q} --out {output.csv} --ratios {output.ratios}"
+        " 2>&1 | tee {log}"
 
 
 rule fig2_plot:

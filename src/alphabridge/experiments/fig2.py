@@ -53,12 +53,35 @@ def run_fig2(*, fig2: Fig2Config, gamma: GammaConfig) -> pd.DataFrame:
 
 
 def exact_variances(*, fig2: Fig2Config, gamma: GammaConfig) -> pd.DataFrame:
-    """The same grid with quadrature variances (for the figure's reference lines)."""
+    """The same grid with quadrature variances (for the figure's reference lines), plus `gamma*`: the
+    convex combination of F and R with the smallest variance, per parameter."""
+    r = exact_ratios(fig2=fig2, gamma=gamma)
+    cols = {"F": "var_F", "R": "var_R", "combined": "var_combined", "gamma*": "var_gamma_star"}
+    rows = [{"alpha": row.alpha, "param": row.param, "estimator": name, "exact_var": getattr(row, col)}
+            for row in r.itertuples() for name, col in cols.items()]
+    return pd.DataFrame(rows)
+
+
+RATIO_COLUMNS = ["alpha", "param", "gamma", "var_F", "var_R", "var_combined", "ratio_combined_to_best", "gamma_star",
+                 "var_gamma_star", "ratio_gamma_star_to_best"]
+
+
+def exact_ratios(*, fig2: Fig2Config, gamma: GammaConfig) -> pd.DataFrame:
+    """Per alpha and parameter, by quadrature: the variances of F, R and the paper's combination
+    (12) at its gamma_alpha, and Var(combined) / min(Var F, Var R) (> 1: the combination is worse
+    than the better twin). With independent samples for F and R, Var((1-g) F + g R) =
+    (1-g)^2 Var F + g^2 Var R is smallest at g* = Var F / (Var F + Var R), where it is
+    Var F Var R / (Var F + Var R): below both, so a combination CAN always beat both twins; the
+    ratio says whether the paper's gamma does."""
     rows = []
     for alpha in fig2.alphas:
         g = float(dv.gamma_alpha(alpha, kind=gamma.kind, c=gamma.c, d=gamma.d))
         ex = dv.exact_variance_gauss(mu=fig2.mu, sigma=fig2.sigma, alpha=alpha, gamma=g)
         for j, param in enumerate(("mu", "sigma")):
-            for name, var in ex.items():
-                rows.append({"alpha": float(alpha), "param": param, "estimator": name, "exact_var": float(var[j])})
-    return pd.DataFrame(rows)
+            vf, vr, vc = (float(ex[k][j]) for k in ("F", "R", "combined"))
+            best = min(vf, vr)
+            star = vf * vr / (vf + vr)
+            rows.append({"alpha": float(alpha), "param": param, "gamma": g, "var_F": vf, "var_R": vr, "var_combined": vc,
+                         "ratio_combined_to_best": vc / best, "gamma_star": vf / (vf + vr), "var_gamma_star": star,
+                         "ratio_gamma_star_to_best": star / best})
+    return pd.DataFrame(rows, columns=RATIO_COLUMNS)
