@@ -42,6 +42,15 @@ def test_smoke_run_values(smoke):
     for p in ("mu", "sigma"):
         assert v[(0.1, p, "F")] < v[(0.1, p, "R")]
         assert v[(0.9, p, "R")] < v[(0.9, p, "F")]
+    # the exact ratio table beside it: the pipeline's rows equal the library's closed-form quadrature
+    ratios = pd.read_csv(repo_copy / "results/tables/fig2_ratios.csv")
+    assert len(ratios) == 3 * 2 and sorted(ratios.alpha.unique()) == [0.1, 0.5, 0.9]
+    for row in ratios.itertuples():
+        g = float(dv.gamma_alpha(row.alpha, kind="sigmoid", c=10.0, d=-5.0))
+        ex = dv.exact_variance_gauss(mu=1.0, sigma=0.9, alpha=row.alpha, gamma=g)
+        j = 0 if row.param == "mu" else 1
+        best = min(float(ex["F"][j]), float(ex["R"][j]))
+        assert row.ratio_combined_to_best == pytest.approx(float(ex["combined"][j]) / best)
     # second run: everything is cached
     proc = run_snakemake(["-n", "results/figures/fig2.pdf", "--configfile", "config/smoke.yaml"], cwd=repo_copy)
     assert "Nothing to be done" in proc.stdout + proc.stderr
