@@ -1,4 +1,4 @@
-"""Check the random search's outputs independently of the library's metric code (issue 18).
+"""Check the random search's outputs independently of the library's metric code.
 
 1. For a random subset of cells, recompute every trial's final modes, high-quality fraction, KDE
    log-likelihood (bandwidth chosen on the validation draw) and exact-posterior Inception score from

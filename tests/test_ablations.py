@@ -1,4 +1,4 @@
-"""Ablation sweeps (issue 7): every sweep resolves at paper scale, cells share runs with Fig. 4 and
+"""Ablation sweeps: every sweep resolves at paper scale, cells share runs with Fig. 4 and
 with each other, a smoke-sized sweep runs for real, and the update-order and no-Step-II variants
 change exactly what they should on a tiny model."""
 import copy
@@ -86,7 +86,7 @@ def test_smoke_sweeps_run_for_real(smoke):
     # the base setting re-used the Fig. 4 run rather than training a copy
     assert (repo_copy / "results/gaussians/alpha_bridge/b1_0.5/samples.npz").exists()
     assert not (repo_copy / "results/ablations/order/joint").exists()
-    # the all-sweeps table keeps exactly the issue's columns
+    # the all-sweeps table keeps exactly its columns
     out = repo_copy / "all.csv"
     from alphabridge.cli import main
 

@@ -1,4 +1,4 @@
-"""Sampling is well defined (issue 15): generators draw with BatchNorm in eval mode, so samples do
+"""Sampling is well defined: generators draw with BatchNorm in eval mode, so samples do
 not depend on the chunk size, drawing leaves the running statistics alone, and modes are restored."""
 import numpy as np
 import torch

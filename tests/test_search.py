@@ -1,4 +1,4 @@
-"""Random search (issue 18): the draw is reproducible, inside the stated ranges and valid; the
+"""The random search: the draw is reproducible, inside the stated ranges and valid; the
 expected best of k is exact; the search resolves to K x methods ordinary cells and, at smoke scale,
 its table holds the cells' own final metrics and its curves follow from the table."""
 import copy

@@ -1,4 +1,4 @@
-# Reproduction study (issue 7): each sweep's cells are ordinary 25-Gaussians runs under
+# The ablation study: each sweep's cells are ordinary 25-Gaussians runs under
 # results/ablations/<sweep>/<setting>/ (trained and scored by the rules in gaussians.smk, sharing any
 # stage that equals the Fig. 4 run or an earlier cell); here only the per-sweep tables and figures.
 wildcard_constraints:

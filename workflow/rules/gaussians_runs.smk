@@ -16,7 +16,7 @@ GDIR = "results/gaussians"
 ADIR = "results/ablations"
 VARIANTS = variant_configs(config)  # "sweep/setting" -> full config
 SWEEPS = config.get("ablations", {}).get("sweeps", {})
-# the random search's drawn configurations (issue 18): sweeps search_<method>, each setting at its own beta1
+# the random search's drawn configurations: sweeps search_<method>, each setting at its own beta1
 SEARCH = search_sweeps(config)
 RUN_SWEEPS = {**SWEEPS, **SEARCH}
 STEP_OF = {"step1": "I", "step2": "II", "step3": "III"}
@@ -101,7 +101,7 @@ def ablation_cells(sweep):
 
 
 def search_cells():
-    """The random search's cells (issue 18): one per method and drawn configuration."""
+    """The random search's cells: one per method and drawn configuration."""
     cells = []
     for sweep, spec in SEARCH.items():
         m = spec["methods"][0]

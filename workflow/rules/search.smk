@@ -1,4 +1,4 @@
-# Equal-budget random search (issue 18): the drawn configurations are ordinary 25-Gaussians runs
+# Equal-budget random search: the drawn configurations are ordinary 25-Gaussians runs
 # under results/ablations/search_<method>/c<k>/ (SEARCH in gaussians_runs.smk: trained and scored by
 # the rules in gaussians.smk, each at its own drawn beta1); here only the table and the figure.
 

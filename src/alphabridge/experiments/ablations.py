@@ -1,4 +1,4 @@
-"""Reproduction study (issue 7): one row per sweep cell (setting x method x beta1) from the final
+"""The ablation study: one row per sweep cell (setting x method x beta1) from the final
 iteration of that cell's metrics, and the robustness summary (how often a method ends with at
 least `success_modes` modes)."""
 from __future__ import annotations
@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 
-# The issue's columns for results/tables/ablations.csv; the per-sweep tables add success_fraction.
+# The columns of results/tables/ablations.csv; the per-sweep tables add success_fraction.
 COLUMNS = ["sweep", "setting", "method", "beta1", "lr", "kde_loglik_mean", "kde_loglik_std", "hq_fraction_mean",
            "hq_fraction_std", "modes_mean", "inception_score_mean", "n_trials", "n_diverged"]
 

@@ -1,4 +1,4 @@
-"""The random search's figure (issue 18): per method, the expected best final score over k of the K
+"""The random search's figure: per method, the expected best final score over k of the K
 drawn configurations (Lucic et al. 2018's curve, with a bootstrap band over configurations), and the
 distribution of the configurations' scores, for KDE-LL and modes."""
 from __future__ import annotations
