@@ -183,6 +183,7 @@ def test_cli_overrides_of_different_keys_still_merge():
 def test_check_config_args_refuses_a_key_snakemake_would_drop():
     # what Snakemake's own parser merges without loss still passes
     check_config_args(["gaussians={trials: 2}", "gaussians={seed: 1}", "set={fig2.seed: 1}", "device=cpu"])
+    check_config_args(["set={fig2.seed: 1}", "set={fig2.trials: 50}"])  # two mappings: Snakemake merges them
     check_config_args(None)  # no --config
     for entries, key in [
         (["device=cpu", "device=cuda"], "device"),
@@ -191,6 +192,7 @@ def test_check_config_args_refuses_a_key_snakemake_would_drop():
         (["set={gaussians.trials: 2, gaussians.trials: 3}"], "gaussians.trials"),
         (["set=gaussians.optim={lr: 1, lr: 2}"], "gaussians.optim.lr"),
         (["gaussians={optim: {lr: 1}}", "set={gaussians.optim: {lr: 2}}"], "gaussians.optim.lr"),
+        (["set=fig2.seed=1", "set=fig2.trials=50"], "set"),  # Snakemake keeps the last text value only
     ]:
         with pytest.raises(ConfigError, match=f"config key '{key}'"):
             check_config_args(entries)

@@ -2,7 +2,7 @@
 
 - a list whose entries name runs, cells, figure panels or the random search's choices holds each entry
   once: a repeated method or beta1 would be one run listed twice (one row, cell or panel shown twice,
-  or a means over repeated trials), a repeated search choice would be drawn twice as often;
+  or a mean over repeated trials), a repeated search choice would be drawn twice as often;
 - a data definition has as many distinct modes as it lists: a 25-Gaussians grid value written twice,
   two values equal in float32 (the means are float32) or closer than 2 std (two equal Gaussians that
   close make one mode), and image data too few to hold every class or stacked mode;

@@ -166,13 +166,19 @@ def check_config_args(entries) -> None:
         if key != "set":
             sources.append((f"--config {entry}", {key: _value(text, f"--config {entry}", (key,))}))
             continue
-        value = _value(text, f"--config {entry}", ())
-        if isinstance(value, dict):  # set={a.b.c: value, ...}
-            sources += [(f"--config set {p}", _nested(str(p), v)) for p, v in value.items()]
-        elif isinstance(value, str) and "=" in value:  # set=a.b.c=value
-            path, _, v = value.partition("=")
+        if text.lstrip().startswith("{"):  # set={a.b.c: value, ...}
+            value = _value(text, f"--config {entry}", ())
+            if isinstance(value, dict):
+                sources += [(f"--config set {p}", _nested(str(p), v)) for p, v in value.items()]
+        elif "=" in text:  # set=a.b.c=value
+            path, _, v = text.partition("=")
             sources.append((f"--config set {path.strip()}",
                             _nested(path, _value(v, f"--config {entry}", tuple(path.strip().split("."))))))
     twice = set_twice(sources)
+    sets = [str(e) for e in entries or () if str(e).startswith("set=")]
+    if len(sets) > 1 and not all(e[4:].lstrip().startswith("{") for e in sets):
+        # Snakemake merges two set={...} mappings but replaces a set=a.b=value text: one entry is lost
+        twice.append(f"config key 'set': given {len(sets)} times ({', '.join(sets)}); Snakemake keeps only the "
+                     "last of these, so give the keys in one entry: set='{a.b: 1, c.d: 2}'")
     if twice:
         raise ConfigError("invalid --config:\n  " + "\n  ".join(twice))
