@@ -34,25 +34,25 @@ def test_one_of_names_value_and_choices():
 
 def test_method_loss():
     for loss in LOSSES:
-        Method("m", "M", "k", ("gaussians",), False, loss=loss, d_reg="none")
+        Method("m", ("gaussians",), False, loss=loss, d_reg="none")
     with _refused("hinge", *LOSSES):
-        Method("m", "M", "k", ("gaussians",), False, loss="hinge", d_reg="none")
+        Method("m", ("gaussians",), False, loss="hinge", d_reg="none")
 
 
 def test_method_aux():
     for aux in AUXES:
-        Method("m", "M", "k", ("gaussians",), True, aux=aux)
+        Method("m", ("gaussians",), True, aux=aux)
     with _refused("marginal", *AUXES):
-        Method("m", "M", "k", ("gaussians",), True, aux="marginal")
+        Method("m", ("gaussians",), True, aux="marginal")
 
 
 def test_method_d_reg():
     for d_reg in D_REGS:
-        Method("m", "M", "k", ("gaussians",), False, d_reg=d_reg)
+        Method("m", ("gaussians",), False, d_reg=d_reg)
     with _refused("wgan", *D_REGS):
-        Method("m", "M", "k", ("gaussians",), False, d_reg="wgan")
+        Method("m", ("gaussians",), False, d_reg="wgan")
     with _refused(None, *D_REGS):  # a one-run method must name its regulariser (Steps read the config's)
-        Method("m", "M", "k", ("gaussians",), False)
+        Method("m", ("gaussians",), False)
 
 
 def test_segment_kind():
