@@ -1,6 +1,6 @@
-"""Bad input, third round (issue 27, item 6): lists that repeat a run, cell or choice; data that lists
-more modes than it has; YAML that writes a key twice (in a config file or a `--config` entry). Each is
-refused with the config key named."""
+"""Bad input that used to pass: lists that repeat a run, cell or choice; data that lists more modes than
+it has; YAML that writes a key twice (in a config file or a `--config` entry). Each is refused with the
+config key named."""
 import subprocess
 import sys
 

@@ -1,5 +1,5 @@
 """Every string the training path dispatches on: an unknown value raises ValueError naming it and the
-allowed ones (issue 27, item 3), where an `else` used to train something else without a word."""
+allowed ones, where an `else` used to train something else without a word."""
 import dataclasses
 import types
 
