@@ -21,11 +21,11 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 from scipy.spatial.distance import cdist
 from scipy.special import logsumexp
 
 from alphabridge.data.gaussians import GaussiansData, make_splits
+from alphabridge.yamlio import load_file
 
 METRICS = ["modes_covered", "hq_fraction", "kde_loglik", "inception_score"]
 TOL = {"modes_covered": 0, "hq_fraction": 1e-12, "kde_loglik": 1e-3, "inception_score": 1e-6}  # float32 KDE inside
@@ -37,7 +37,7 @@ def merged(paths) -> dict:
                         for k, v in b.items()}}
     out = {}
     for p in paths:
-        out = deep(out, yaml.safe_load(Path(p).read_text()))
+        out = deep(out, load_file(p))  # strict: a key written twice is refused, as in the workflow
     return out
 
 

@@ -35,11 +35,15 @@ def _describe(err: jsonschema.ValidationError) -> list[str]:
         missing = err.message.split("'")[1] if "'" in err.message else err.message
         prefix = "" if where == "<top level>" else where + "."
         return [f"config key '{prefix}{missing}': missing"]
+    if err.validator == "uniqueItems":  # the schema's own uniqueItems: say which entry, as distinct.py does
+        from alphabridge.distinct import repeated_in
+        return repeated_in(where, err.instance) or [f"config key '{where}': {err.message}"]
     return [f"config key '{where}': {err.message}"]
 
 
 def load_schema(path: str | Path) -> dict:
-    return yaml.safe_load(Path(path).read_text())
+    from alphabridge.yamlio import load_file
+    return load_file(path)
 
 
 def nonfinite_problems(value, path=()) -> list[str]:
@@ -62,8 +66,11 @@ def validate_config(config: dict, *, schema: dict) -> dict:
     if not problems:
         problems = semantic_problems(config)
     if not problems:
-        problems = [p for name, cfg in variant_configs(config).items()
-                    for p in _prefixed(validate_variant(cfg, schema=schema), name)]
+        variants = variant_configs(config)
+        problems = [p for name, cfg in variants.items() for p in _prefixed(validate_variant(cfg, schema=schema), name)]
+    if not problems:
+        from alphabridge.distinct import same_setting_problems
+        problems = same_setting_problems({k: v for k, v in variants.items() if not k.startswith("search_")})
     if problems:
         raise ConfigError("invalid configuration:\n  " + "\n  ".join(problems))
     return config
@@ -112,10 +119,11 @@ def semantic_problems(config: dict, *, figures: bool = True) -> list[str]:
     """Checks that need more than one key (run only on a schema-valid config). Ablation settings
     skip the Fig. 1 / Fig. 3 checks (figures=False): those figures are drawn from the base runs only;
     and the images checks, as a setting overrides gamma and gaussians only."""
-    images = image_problems(config) if figures else []
+    from alphabridge.distinct import mode_problems, repeated_entry_problems
+    first = repeated_entry_problems(config) + mode_problems(config) + (image_problems(config) if figures else [])
     g = config.get("gaussians")
     if g is None:
-        return images
+        return first
     out = []
     for i, it in enumerate(g["fig3"]["iterations"]):
         missing = [m for m in g["methods"] if it not in saved_iterations(g, m)]
@@ -140,7 +148,7 @@ def semantic_problems(config: dict, *, figures: bool = True) -> list[str]:
         out.append(f"config key 'gaussians.save_every': {g['save_every']} exceeds the shortest run ({shortest} iterations)")
     if g["eval"]["every"] > shortest:
         out.append(f"config key 'gaussians.eval.every': {g['eval']['every']} exceeds the shortest run ({shortest} iterations)")
-    return out + images
+    return out + first
 
 
 def check_image_memory(config: dict, dataset: str) -> None:
@@ -204,7 +212,9 @@ def _typed(value):
 
 def cli_overrides(entries: dict) -> dict:
     """The nested override of `snakemake --config ...` entries, typed: `key={nested: yaml}` entries as
-    they are, and `set={a.b.c: value, ...}` or `set=a.b.c=value` as dotted paths into the config."""
+    they are, and `set={a.b.c: value, ...}` or `set=a.b.c=value` as dotted paths into the config.
+    A key set by two entries (say gaussians={trials: 2} and set=gaussians.trials=3) is refused."""
+    from alphabridge.yamlio import loads, set_twice
     entries = dict(entries)
     dotted = entries.pop("set", None)
     out = _typed(entries)
@@ -212,10 +222,11 @@ def cli_overrides(entries: dict) -> dict:
         path, sep, value = dotted.partition("=")
         if not sep:
             raise ConfigError(f"--config set={dotted!r}: expected set=a.b.c=value or set='{{a.b.c: value, ...}}'")
-        try:  # raw text: a list or mapping is YAML too
-            dotted = {path: yaml.safe_load(value)}
+        try:  # raw text: a list or mapping is YAML too (one naming a key twice is refused)
+            dotted = {path: loads(value, name=f"--config set={dotted}", at=tuple(path.strip().split(".")))}
         except yaml.YAMLError:
             dotted = {path: value}
+    sources = [(f"--config {k}=...", {k: v}) for k, v in out.items()]
     for path, value in (dotted or {}).items():
         parts = str(path).strip().split(".")
         if not all(parts):
@@ -223,12 +234,18 @@ def cli_overrides(entries: dict) -> dict:
         nested = _typed(value)
         for part in reversed(parts):
             nested = {part: nested}
+        sources.append((f"--config set {str(path).strip()}", nested))
         out = deep_merge(out, nested)
+    twice = set_twice(sources)
+    if twice:
+        raise ConfigError("invalid --config:\n  " + "\n  ".join(twice))
     return out
 
 
 def load_config_files(paths: list[str | Path]) -> dict:
+    """The files deep-merged in order; a key written twice in one file is refused (alphabridge.yamlio)."""
+    from alphabridge.yamlio import load_file
     cfg: dict = {}
     for p in paths:
-        cfg = deep_merge(cfg, yaml.safe_load(Path(p).read_text()) or {})
+        cfg = deep_merge(cfg, load_file(p) or {})
     return cfg

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import dataclasses
 
+from alphabridge.choices import AUXES, D_REGS, LOSSES, one_of
+
 
 @dataclasses.dataclass(frozen=True)
 class Method:
@@ -14,6 +16,12 @@ class Method:
     aux: str = "none"  # section 3.3: none | latent (both marginals, g(z)) | joint (both joints, h(x, z))
     loss: str = "rkl"  # one-run methods: rkl (eq. 7) | ns (DCGAN's non-saturating loss)
     d_reg: str | None = None  # one-run methods: the discriminator regulariser (Steps: alpha_bridge.d_reg)
+
+    def __post_init__(self):  # a typo here would train another method silently (the loop dispatches on these)
+        one_of(f"method {self.name!r}: aux", self.aux, AUXES)
+        one_of(f"method {self.name!r}: loss", self.loss, LOSSES)
+        if not self.steps:  # Step-wise methods take alpha_bridge.d_reg from the config
+            one_of(f"method {self.name!r}: d_reg", self.d_reg, D_REGS)
 
 
 REGISTRY: dict[str, Method] = {m.name: m for m in (

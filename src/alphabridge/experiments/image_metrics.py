@@ -13,6 +13,7 @@ import torch
 from alphabridge.data.images import load_prepared, to_unit_range
 from alphabridge.data.stacked import mode_coverage
 from alphabridge import device as dev
+from alphabridge.choices import FEATURE_NETS, one_of
 from alphabridge import methods
 from alphabridge.experiments.images import image_shape, image_train_config
 from alphabridge.io import atomic_path
@@ -82,6 +83,7 @@ def fit_classifier(*, images_npz: Path, ccfg: dict, out: Path, report: Path | No
 
 def feature_net(*, kind: str, classifier: Path | None, hub_dir: str, device):
     """The feature net of FID / IS: the domain classifier's file, or pytorch-fid's Inception."""
+    one_of("eval.feature_net", kind, FEATURE_NETS)  # anything else would silently score with Inception
     if kind == "classifier":
         if classifier is None:
             raise ValueError("feature_net 'classifier' needs the trained classifier file")

@@ -13,6 +13,7 @@ import zlib
 
 import numpy as np
 
+from alphabridge.choices import STABILISERS, one_of
 from alphabridge.methods import AB_METHODS
 
 
@@ -59,6 +60,8 @@ def _draw_one(rng, r: dict, method: str, iters: int) -> tuple[float, dict, dict]
         # d = -c * centre puts the sigmoid's switch from F to R at alpha = centre; unused when hard
         gamma = {"kind": kind, "c": c, "d": _sig(-c * centre)} if kind == "sigmoid" else {"kind": kind}
         stab = str(rng.choice(a["stabiliser"]))
+        # the draw maps it onto clamp_logw / self_normalize below: an unknown one would quietly be none
+        one_of("search.ranges.alpha_bridge.stabiliser", stab, STABILISERS)
         d_reg = str(rng.choice(a["d_reg"]))
         ab = {"step1_iters": s1, "step2_iters": s2, "step3_iters": s3, "sigma": sigma, "d_reg": d_reg,
               "clamp_logw": a["clamp_logw"] if stab == "clamp_logw" else None,

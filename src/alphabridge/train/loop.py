@@ -9,7 +9,6 @@ with its first bad iteration; the others go on (train/watch.py). The run stops w
 has diverged, or at the first divergence with on_divergence = fail."""
 from __future__ import annotations
 
-import dataclasses
 import sys
 from pathlib import Path
 
@@ -18,40 +17,20 @@ import torch
 from tqdm import tqdm
 
 from alphabridge import objectives as obj
-from alphabridge.typed import GammaConfig
+from alphabridge.choices import AUXES, UPDATE_ORDERS
 from alphabridge.divergence import gamma_alpha
 from alphabridge.errors import TrainingDiverged
 from alphabridge.train.checkpoint import load_checkpoint, save_checkpoint
 from alphabridge.train.draws import Draws
 from alphabridge.train.log import LOSS_COLUMNS, TrainLog
 from alphabridge.train.schedule import alpha_at
+from alphabridge.train.segment import Segment
 from alphabridge.train.state import TrainConfig, TrainState, modules, restore_state, state_payload
 from alphabridge.train.watch import Divergence, LossWatch, freeze_trial, grad_norms
 from alphabridge.train.sampling import generate
 from alphabridge.train.state import eval_noise, init_state  # noqa: F401 (re-exported: bench/ and tests import them here)
 
 CHECK_EVERY = 100  # ours: iterations between finiteness checks / log flushes / progress updates (a host sync)
-
-
-@dataclasses.dataclass(frozen=True)
-class Segment:
-    name: str  # "I", "II", "III", or "-" for a baseline
-    kind: str  # "ml" (ELBO), "bridge" (surrogate 16), "rkl" (eq. 7), "ns" (non-saturating JS, DCGAN)
-    iters: int
-    train_encoder: bool = True
-    # from the config (experiments.gaussians.segment); None where the kind does not use them
-    sigma: float | None = None  # decoder std of the surrogate p~(x|z) (eq. 13)
-    schedule: str | None = None  # Step II's alpha schedule
-    gamma: GammaConfig | None = None
-    weights: obj.WeightOptions | None = None
-    update_order: str | None = None  # joint: G and E from the same state; sequential: Algorithm 1 literally
-
-    def __post_init__(self):
-        need = (["sigma", "update_order"] if self.train_encoder else []) + (
-            ["schedule", "gamma", "weights"] if self.kind == "bridge" else [])
-        missing = [k for k in need if getattr(self, k) is None]
-        if missing:
-            raise ValueError(f"Segment {self.name!r} ({self.kind}) needs {missing}: they come from the config")
 
 
 def _set_grads(module, loss) -> None:
@@ -74,13 +53,15 @@ def _generalised(state, cfg: TrainConfig, seg: Segment, r: dict, alpha: float, g
               sigma=seg.sigma, weights=seg.weights)
     if cfg.aux == "joint":
         lg, le, stats = obj.joint_bridge_losses(jdisc=state.aux, diag=diag, **kw)
-    else:
+    elif cfg.aux == "latent":
         with torch.no_grad():
             z_post = obj.posterior_sample(enc, r["x"], r["eps"])[0]
         lg, stats = obj.alpha_bridge_generator_loss(x_real=r["x"], z_post=z_post, z_prior=r["z_g"], gen=gen,
                                                     disc=state.disc, alpha=alpha, gamma=gamma, sigma=seg.sigma,
                                                     weights=seg.weights, diag=diag)
         le, _ = obj.latent_bridge_encoder_loss(zdisc=state.aux, **kw)
+    else:  # TrainConfig refuses unknown values; a new one needs its own branch
+        raise ValueError(f"aux {cfg.aux!r}: expected one of {AUXES[1:]}")
     watch.add("generator", lg)
     watch.add("encoder", le)
     _set_grads(gen, lg)
@@ -96,7 +77,10 @@ def alpha_gamma(seg: Segment, i: int) -> tuple[float, float]:
     if seg.kind == "bridge":
         alpha = alpha_at(i, seg.iters, kind=seg.schedule)
         return alpha, float(gamma_alpha(alpha, kind=seg.gamma.kind, c=seg.gamma.c, d=seg.gamma.d))
-    return {"ml": (0.0, 0.0), "rkl": (1.0, 1.0)}.get(seg.kind, (float("nan"), float("nan")))
+    fixed = {"ml": (0.0, 0.0), "rkl": (1.0, 1.0), "ns": (float("nan"), float("nan"))}
+    if seg.kind not in fixed:  # Segment refuses unknown kinds; a new kind must say its alpha here
+        raise ValueError(f"Segment kind {seg.kind!r} has no alpha: expected bridge or one of {list(fixed)}")
+    return fixed[seg.kind]
 
 
 def _generator_and_encoder(state, cfg: TrainConfig, seg: Segment, r: dict, i: int, watch: LossWatch,
@@ -133,9 +117,11 @@ def _generator_and_encoder(state, cfg: TrainConfig, seg: Segment, r: dict, i: in
     elif seg.kind == "ns":  # DCGAN's non-saturating generator loss
         def g_loss():
             return obj.nonsaturating_generator_loss(disc(gen(r["z_g"])))
-    else:  # reverse KL, eq. (7)
+    elif seg.kind == "rkl":  # reverse KL, eq. (7)
         def g_loss():
             return obj.reverse_kl_generator_loss(disc(gen(r["z_g"])))
+    else:  # Segment refuses unknown kinds; this keeps a new kind without a branch from training as another
+        raise ValueError(f"Segment kind {seg.kind!r} has no generator loss here")
 
     def e_loss():
         return obj.negative_elbo(r["x"], gen=gen, enc=enc, sigma=seg.sigma, eps=r["eps"])
@@ -151,7 +137,7 @@ def _generator_and_encoder(state, cfg: TrainConfig, seg: Segment, r: dict, i: in
         le = e_loss()
         watch.add("encoder ELBO", le)
         _apply(opts["e"], enc, le)
-    else:  # joint: both gradients from the same pre-update state
+    elif seg.update_order == "joint":  # both gradients from the same pre-update state
         lg, le = g_loss(), e_loss()
         watch.add("generator", lg)
         watch.add("encoder ELBO", le)
@@ -159,6 +145,8 @@ def _generator_and_encoder(state, cfg: TrainConfig, seg: Segment, r: dict, i: in
         _set_grads(enc, le)
         opts["g"].step()
         opts["e"].step()
+    else:
+        raise ValueError(f"update_order {seg.update_order!r}: expected one of {UPDATE_ORDERS}")
     return stats
 
 
@@ -177,8 +165,10 @@ def _discriminator(state, cfg: TrainConfig, seg: Segment, r: dict, watch: LossWa
             z_post = obj.posterior_sample(state.enc, r["x"], r["eps"])[0]
         if cfg.aux == "latent":  # g(z) = log p(z) - log q_phi(z): prior draws are 'real'
             loss = obj.discriminator_loss(state.aux(r["z_d"]), state.aux(z_post))
-        else:  # h(x, z) = log q_phi(x, z) - log p_theta(x, z): data pairs are 'real'
+        elif cfg.aux == "joint":  # h(x, z) = log q_phi(x, z) - log p_theta(x, z): data pairs are 'real'
             loss = obj.discriminator_loss(state.aux(r["x"], z_post), state.aux(fake, r["z_d"]))
+        else:
+            raise ValueError(f"aux {cfg.aux!r}: expected one of {AUXES[1:]}")
         watch.add("auxiliary discriminator", loss)
         _apply(state.opts["a"], state.aux, loss)
     if not diag:
