@@ -27,6 +27,16 @@ from alphabridge.config import (  # noqa: E402
 from alphabridge.hardware import PLANNED_ENV, planned_device  # noqa: E402
 from alphabridge.stages import stage_code, stage_json  # noqa: E402
 
+# A key written twice, in a config file Snakemake loaded (its loader keeps the last value) or in the
+# `--config` entries as written (its parser drops all but the last): refused, naming file, line and key.
+from alphabridge.yamlio import check_config_args, check_config_files  # noqa: E402
+
+try:
+    check_config_files(workflow.configfiles)
+    check_config_args(workflow.config_settings.config_args)
+except ConfigError as _e:
+    raise WorkflowError(str(_e)) from None
+
 # `--config` entries: Snakemake reads nested values as text and refuses dotted keys, so the entries
 # are typed again as YAML and `set={a.b.c: value}` is applied here, before validation.
 try:
