@@ -205,7 +205,9 @@ def test_snakemake_refuses_a_key_written_twice_in_a_config_file_or_on_the_comman
     dup = tmp_path / "dup.yaml"
     dup.write_text("gaussians:\n  trials: 2\n  trials: 3\n")
     proc = run_snakemake(["-n", "results/figures/fig2.pdf", "--configfile", str(dup)], cwd=REPO, check=False)
-    assert proc.returncode != 0 and "config key 'gaussians.trials' appears twice" in proc.stderr, proc.stderr[-2000:]
+    out = proc.stdout + proc.stderr
+    assert proc.returncode != 0 and "config key 'gaussians.trials' appears twice" in out, out[-2000:]
     proc = run_snakemake(["-n", "results/figures/fig2.pdf", "--config", "device=cpu", "device=cuda"], cwd=REPO,
                          check=False)
-    assert proc.returncode != 0 and "'device'" in proc.stderr, proc.stderr[-2000:]
+    out = proc.stdout + proc.stderr
+    assert proc.returncode != 0 and "'device'" in out and "twice" in out, out[-2000:]
