@@ -11,8 +11,8 @@
 # torch-fidelity==0.4.0, and the closure of their hard requirements (Requires-Dist without an extra,
 # markers evaluated for CPython $PYVER on linux/x86_64), MINUS what the GPU machine already ships
 # (GPU_HAS below; one exception, SHADOW: typing-extensions, which must be newer than that machine's
-# may be). Every version is pinned here; the list was worked out from the wheels' METADATA, and the check at the end re-reads
-# METADATA and fails if a hard requirement is neither bundled nor in GPU_HAS.
+# may be). Every version is pinned here; the list was worked out from the wheels' METADATA, and the
+# check at the end re-reads METADATA and fails if a hard requirement is neither bundled nor in GPU_HAS.
 #
 # Env:
 #   WHL_DIR  target folder (default .whl in the repo root; relative paths are taken from the repo root)
