@@ -156,6 +156,8 @@ if want f; then
       else
         row f "domain classifier" "carried one NOT used: this dataset differs from its data.sha256; trained here"
       fi
+    elif [[ ! -f $WORK/resources/classifiers/mnist.pt ]]; then
+      row f "domain classifier" "none carried ($clf): trained here, inside the MNIST run's time"
     fi
     reserve=145  # what (c, d, g, e) are planned to take below
     (cd "$WORK" && timed "$(cap 400 $reserve)" "${SNAKE[@]}" results/tables/mnist.csv --configfile "${cfg[@]}" \

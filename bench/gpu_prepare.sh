@@ -6,10 +6,13 @@
 #                                    the digest of the dataset it was trained on (data.sha256)
 # then prints the `carry` list for the device tool and the total size (the limit is 64 MiB).
 #
-#   bash bench/gpu_prepare.sh [--quick] [--no-classifier]
+#   bash bench/gpu_prepare.sh [--quick] [--classifier | --no-classifier]
 #
-# <mode> is full (config/config.yaml + config/mnist_gpu.yaml: 30 epochs on 54K images, minutes on a
-# small CPU) or quick (+ bench/mnist_gpu_quick.yaml, what gpu_check.sh --quick uses). On the device
+# <mode> is full (config/config.yaml + config/mnist_gpu.yaml: 30 epochs on 54K images) or quick
+# (+ bench/mnist_gpu_quick.yaml, what gpu_check.sh --quick uses). The classifier is trained by default
+# only for --quick (about 2 minutes): the full one took ~2 batches/s on a busy 2-core CPU, 1-2 hours
+# (14,070 batches), to save the GPU about a minute (an estimate: not measured), so it is opt-in (--classifier) and without
+# it the device trains its own as part (f)'s first job. On the device
 # gpu_check.sh rebuilds resources/datasets/mnist.npz from the .gz files (seconds), compares its digest
 # with data.sha256 and, when equal, puts the classifier in place and marks it up to date
 # (`snakemake --touch`), so Snakemake does not retrain it; otherwise the device trains its own.
@@ -18,16 +21,18 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
-MODE=full CLASSIFIER=1
+MODE=full CLASSIFIER=
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --quick) MODE=quick ;;
+    --classifier) CLASSIFIER=1 ;;
     --no-classifier) CLASSIFIER=0 ;;
-    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
     *) echo "unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
 done
+[[ -z $CLASSIFIER ]] && { [[ $MODE == quick ]] && CLASSIFIER=1 || CLASSIFIER=0; }
 PY=${PYTHON:-python3}
 [[ -z "${PYTHON:-}" && -x .venv/bin/python ]] && PY=$ROOT/.venv/bin/python
 CARRY=.gpu_carry
