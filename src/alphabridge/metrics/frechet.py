@@ -6,8 +6,8 @@ trace of (S1 S2)^1/2, which equals the sum of the square roots of the eigenvalue
 positive semi-definite matrix S1^1/2 S2 S1^1/2 (S1 S2 is similar to it). Two symmetric eigen-
 decompositions in float64 give that trace without a general matrix square root: no complex parts to
 drop, no "singular product" retry with an eps on the diagonal, and rank-deficient covariances (fewer
-samples than feature dimensions) are exact rather than approximate. Same value as pytorch-fid's on
-well-conditioned input to ~1e-9 relative (tests/test_metrics_images.py).
+samples than feature dimensions) are exact rather than approximate. Same value as pytorch-fid's to
+~1e-15 relative on well-conditioned input, ~1e-9 on rank-deficient (tests/test_metrics_images.py).
 """
 from __future__ import annotations
 
