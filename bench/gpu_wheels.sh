@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
 # Fill .whl/ (repo root, or $WHL_DIR) with the wheels the offline GPU machine needs on top of what it
-# already has, so that there `python3 -m snakemake ...` (local execution, no conda), `import jsonschema`
-# and `import pytorch_fid.fid_score` work. The GPU machine installs them with
+# already has, so that there `python3 -m snakemake ...` (local execution, no conda), `import jsonschema`,
+# `import pytorch_fid` and `import torch_fidelity` work (tests/test_gpu_bundle.py checks PINS against
+# every import of the library, the workflow and the checked scripts, and against pyproject's
+# dependencies). The GPU machine installs them with
 #   python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade \
 #       --target /tmp/site .whl/*.whl && export PYTHONPATH=/tmp/site
 #
-# What goes in: snakemake==9.27.1, jsonschema (envs/requirements.txt: >=4.20), pytorch-fid==0.3.0, and the
-# closure of their hard requirements (Requires-Dist without an extra, markers evaluated for CPython
-# $PYVER on linux/x86_64), MINUS what the GPU machine already ships (GPU_HAS below; one exception,
-# SHADOW: typing-extensions, which must be newer than that machine's may be). Every version is
-# pinned here; the list was worked out from the wheels' METADATA, and the check at the end re-reads
-# METADATA and fails if a hard requirement is neither bundled nor in GPU_HAS.
+# What goes in: snakemake==9.27.1, jsonschema (envs/requirements.txt: >=4.20), pytorch-fid==0.3.0,
+# torch-fidelity==0.4.0, and the closure of their hard requirements (Requires-Dist without an extra,
+# markers evaluated for CPython $PYVER on linux/x86_64), MINUS what the GPU machine already ships
+# (GPU_HAS below; one exception, SHADOW: typing-extensions, which must be newer than that machine's
+# may be). Every version is pinned here; the list was worked out from the wheels' METADATA, and the
+# check at the end re-reads METADATA and fails if a hard requirement is neither bundled nor in GPU_HAS.
 #
 # Env:
 #   WHL_DIR  target folder (default .whl in the repo root; relative paths are taken from the repo root)
@@ -39,12 +41,19 @@ filelock fonttools fsspec idna jinja2 joblib kiwisolver markupsafe matplotlib nu
 pillow pip pluggy psutil pygments pyparsing pytest python-dateutil pyyaml requests rich scikit-learn
 scipy setuptools six tabulate threadpoolctl torch torchvision tqdm typing-extensions urllib3 wrapt zipp"
 
+# Declared in pyproject.toml but never imported on the GPU machine (reason each); tests/test_gpu_bundle.py
+# allows these and only these to be missing from both GPU_HAS and PINS:
+#   snakemake-executor-plugin-slurm (and its -jobstep): the check runs Snakemake's local executor, no SLURM
+NOT_BUNDLED="snakemake-executor-plugin-slurm snakemake-executor-plugin-slurm-jobstep"
+
 # The bundle: one pinned version per package. (*) = binary wheel, specific to CPython $PYVER.
 PINS=(
-  # --- the three top-level packages
+  # --- the top-level packages
   snakemake==9.27.1
   jsonschema==4.26.0                       # envs/requirements.txt: jsonschema>=4.20
   pytorch-fid==0.3.0                       # its deps (numpy pillow scipy torch torchvision) are on the GPU machine
+  torch-fidelity==0.4.0                    # metrics/fidelity.py; its deps (numpy pillow torch torchvision
+                                           # tqdm) are on the GPU machine
   # --- jsonschema's closure (attrs is on the GPU machine)
   jsonschema-specifications==2025.9.1
   referencing==0.37.0
@@ -146,7 +155,7 @@ done
 # CPython $PYVER on linux x86_64) must be bundled in a version that satisfies it, or be in GPU_HAS
 # (those specifiers are printed: the GPU machine's versions must satisfy them).
 # It also fails on a bundled wheel that nothing needs (not reachable from the roots or SHADOW).
-"$PYTHON" - "$WHL_DIR" "$PYVER" "$GPU_HAS" "snakemake jsonschema pytorch-fid ${SHADOW%%==*}" <<'EOF'
+"$PYTHON" - "$WHL_DIR" "$PYVER" "$GPU_HAS" "snakemake jsonschema pytorch-fid torch-fidelity ${SHADOW%%==*}" <<'EOF'
 import sys, zipfile, re, glob, os
 try:
     from packaging.requirements import Requirement

@@ -16,7 +16,6 @@ import math
 import pickle
 import urllib.error
 import urllib.request
-import warnings
 import zipfile
 from collections import OrderedDict
 from contextlib import contextmanager
@@ -26,10 +25,10 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from pytorch_fid import inception as fid_inception
-from pytorch_fid.fid_score import calculate_frechet_distance
 from torch import nn
 
 from alphabridge.errors import WeightsUnavailable
+from alphabridge.metrics.frechet import frechet_distance  # noqa: F401  (re-exported: callers use inc.frechet_distance)
 from alphabridge.io import atomic_path
 
 DEFAULT_HUB_DIR = Path("resources/torch_hub")
@@ -150,14 +149,6 @@ def statistics(feats) -> tuple[np.ndarray, np.ndarray]:
     if feats.ndim != 2 or len(feats) < 2:
         raise ValueError(f"need features [N >= 2, D], got shape {feats.shape}")
     return feats.mean(axis=0), np.cov(feats, rowvar=False)
-
-
-def frechet_distance(mu1, sigma1, mu2, sigma2) -> float:
-    """||mu1 - mu2||^2 + Tr(S1 + S2 - 2 (S1 S2)^1/2), by pytorch-fid's calculate_frechet_distance."""
-    with warnings.catch_warnings():
-        # pytorch-fid 0.3.0 passes sqrtm's `disp`, deprecated since SciPy 1.16: noise, not our concern
-        warnings.filterwarnings("ignore", message=".*`disp` argument is deprecated", category=DeprecationWarning)
-        return float(calculate_frechet_distance(mu1, sigma1, mu2, sigma2))
 
 
 def save_stats(path: str | Path, *, mu, sigma, meta: dict | None = None, feats=None) -> None:
