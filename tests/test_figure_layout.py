@@ -58,6 +58,11 @@ def test_diagnostics(cfg):
 
     fig, _ = diagnostics(cfg, _diagnostic_logs(cfg["gaussians"], np.random.default_rng(0)))
     _check(fig)
+    # readable because the alpha labels fit, not because the figure hid the ones that collided
+    tops = [ax for ax in fig.axes if ax.xaxis.get_label_position() == "top"]
+    assert len(tops) == 6
+    for ax in tops:
+        assert [t.label2.get_text() for t in ax.xaxis._update_ticks() if t.label2.get_visible()] == ["0.25", "0.5", "0.75"]
 
 
 def test_fig2(cfg):

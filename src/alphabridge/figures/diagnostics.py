@@ -21,6 +21,7 @@ PANELS = (
     ("ELBO of the inference arm", [("elbo", "-", "ELBO")], False),
 )
 ALPHA_MARK = 0.75
+ALPHA_TICKS = (0.25, 0.5, 0.75)  # 0.95 sat a few label widths from 0.75 and the Step II end line
 
 
 def _band(ax, df: pd.DataFrame, col: str, *, color, ls, scale: float = 1.0):
@@ -32,16 +33,39 @@ def _band(ax, df: pd.DataFrame, col: str, *, color, ls, scale: float = 1.0):
 
 
 def _alpha_axis(ax, logs: pd.DataFrame):
-    """Top axis: alpha at its Step II iterations (alpha is a function of the iteration there)."""
+    """Top axis: alpha at its Step II iterations (alpha is a function of the iteration there). Step II
+    is only part of the panel (0.4 of it at paper scale), so the labels are bare numbers named once
+    by the axis label: "α=0.25α=0.5..." ran together in every panel (issue 27)."""
     two = logs[logs.step == "II"].drop_duplicates("iteration").sort_values("iteration")
     if two.empty:
         return
     top = ax.twiny()
     top.set_xlim(ax.get_xlim())
-    ticks = [a for a in (0.25, 0.5, 0.75, 0.95) if (two.alpha >= a).any()]
+    ticks = [a for a in ALPHA_TICKS if (two.alpha >= a).any()]
     top.set_xticks([float(two.iteration[two.alpha >= a].iloc[0]) for a in ticks])
-    top.set_xticklabels([f"α={a:g}" for a in ticks], fontsize=6)
+    top.set_xticklabels([f"{a:g}" for a in ticks], fontsize=6)
+    top.set_xlabel("α (Step II)", fontsize=6, labelpad=2)
     top.tick_params(length=2, pad=1)
+
+
+def _hide_crowded_ticklabels(fig):
+    """Hide any tick label that would overlap the label before it on its axis. The alpha ticks sit
+    where the schedule puts them (a short Step II crowds them), and a log axis spanning less than a
+    decade labels its minor ticks; drawn over each other neither can be read."""
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            kept = []
+            for tick in sorted(axis._update_ticks(), key=lambda t: t.get_loc()):  # the ticks drawn
+                for lab in (tick.label1, tick.label2):
+                    if not (lab.get_visible() and lab.get_text()):
+                        continue
+                    box = lab.get_window_extent(renderer)
+                    if any(box.overlaps(k) for k in kept):
+                        lab.set_visible(False)
+                    else:
+                        kept.append(box)
 
 
 def diagnostics(cfg: dict, logs: pd.DataFrame):
@@ -69,7 +93,7 @@ def diagnostics(cfg: dict, logs: pd.DataFrame):
         ax.set_title(title + "  (" + ", ".join(f"{'—' if ls == '-' else '– –'} {lab}" for _, ls, lab in cols) + ")",
                      fontsize=7)
         ax.set_xlabel("iteration (Steps I | II | III)", fontsize=7)
-        ax.tick_params(labelsize=6)
+        ax.tick_params(which="both", labelsize=6)  # "both": a log axis's minor labels were left at 10 pt
         ax.grid(alpha=0.3, lw=0.4)
         ax.set_xlim(0, int(logs.iteration.max()))  # every panel spans the three Steps, logged or not
         _alpha_axis(ax, logs)
@@ -78,6 +102,7 @@ def diagnostics(cfg: dict, logs: pd.DataFrame):
     fig.legend(handles, [f"β1 = {b}" for b in beta1s], loc="lower center", ncol=len(beta1s), fontsize=7,
                title=f"α-Bridge, median and quartiles over {n} trials; dotted: α = {ALPHA_MARK}", title_fontsize=7)
     fig.tight_layout(rect=(0, 0.07, 1, 1))
+    _hide_crowded_ticklabels(fig)
     return fig, summary(logs, batch=batch)
 
 
