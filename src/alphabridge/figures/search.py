@@ -55,7 +55,8 @@ def plot_search(table: pd.DataFrame, *, seed: int, c: pd.DataFrame | None = None
             a.grid(alpha=0.3)
     axes[0, 0].legend(fontsize=7)
     n = int(table.groupby(["method", "config"]).trial.nunique().min())
-    fig.suptitle(f"random search: {table.config.nunique()} configurations per method, {n} trials each; "
+    # two lines: on one, the caption ran past both edges of the 7.2-inch figure
+    fig.suptitle(f"random search: {table.config.nunique()} configurations per method, {n} trials each\n"
                  "band: 90% bootstrap over configurations; a diverged trial scores the worst value", fontsize=8)
     fig.tight_layout()
     return fig
