@@ -47,8 +47,9 @@ def _tick_labels(ax) -> list[tuple[str, Text]]:
     return out
 
 
-def _named_texts(fig) -> list[tuple[str, Text]]:
-    """Titles, axis labels, legends, figure-level and free texts, each with a name for messages."""
+def _named_texts(fig) -> list[tuple[str, Text, Axes | None]]:
+    """Titles, axis labels, legends, figure-level and free texts, each with a name for messages and
+    the Axes it belongs to (None: the figure's or a subfigure's)."""
     out = []
     figs = [fig]
     while figs:
@@ -56,22 +57,23 @@ def _named_texts(fig) -> list[tuple[str, Text]]:
         figs.extend(f.subfigs)
         for attr in ("_suptitle", "_supxlabel", "_supylabel"):
             if getattr(f, attr, None) is not None:
-                out.append((f"figure {attr[1:]}", getattr(f, attr)))
-        out += [(f"figure text {t.get_text()[:30]!r}", t) for t in f.texts]
-        out += [("figure legend", leg) for leg in f.legends]
+                out.append((f"figure {attr[1:]}", getattr(f, attr), None))
+        out += [(f"figure text {t.get_text()[:30]!r}", t, None) for t in f.texts]
+        out += [("figure legend", leg, None) for leg in f.legends]
     for i, ax in enumerate(_all_axes(fig)):
         if not ax.get_visible():
             continue
         for loc in ("left", "center", "right"):
             out.append((f"axes {i} {loc} title", ax._left_title if loc == "left" else
-                        ax.title if loc == "center" else ax._right_title))
+                        ax.title if loc == "center" else ax._right_title, ax))
         if ax.axison:
-            out += [(f"axes {i} {n}label", a.label) for n, a in (("x", ax.xaxis), ("y", ax.yaxis)) if a.get_visible()]
-        out += [(f"axes {i} text {t.get_text()[:30]!r}", t) for t in ax.texts]
+            out += [(f"axes {i} {n}label", a.label, ax) for n, a in (("x", ax.xaxis), ("y", ax.yaxis))
+                    if a.get_visible()]
+        out += [(f"axes {i} text {t.get_text()[:30]!r}", t, ax) for t in ax.texts]
         if ax.get_legend() is not None:
-            out.append((f"axes {i} legend", ax.get_legend()))
+            out.append((f"axes {i} legend", ax.get_legend(), ax))
     seen = set()  # a suptitle is also among the figure's texts: name it once
-    return [(n, t) for n, t in out if _shown(t) and not (id(t) in seen or seen.add(id(t)))]
+    return [(n, t, a) for n, t, a in out if _shown(t) and not (id(t) in seen or seen.add(id(t)))]
 
 
 def _corners(artist, r) -> np.ndarray:
@@ -112,13 +114,15 @@ def layout_problems(fig) -> list[str]:
     fig.canvas.draw()
     r = fig.canvas.get_renderer()
     problems = []
+    axes = _all_axes(fig)
     ticks = []  # (axes index, axis-side, text, box)
-    for i, ax in enumerate(_all_axes(fig)):
+    for i, ax in enumerate(axes):
         ticks += [(i, side, t, _corners(t, r)) for side, t in _tick_labels(ax)]
     for (i, s, t, b), (j, s2, t2, b2) in combinations(ticks, 2):
         if _overlap(b, b2):
             problems.append(f"tick labels overlap: axes {i} {s} {t.get_text()!r} and axes {j} {s2} {t2.get_text()!r}")
-    named = [(n, t, _corners(t, r)) for n, t in _named_texts(fig)]
+    texts = _named_texts(fig)
+    named = [(n, t, _corners(t, r)) for n, t, _ in texts]
     for (n, t, b), (n2, t2, b2) in combinations(named, 2):
         if _overlap(b, b2):
             problems.append(f"overlap: {_desc(n, t)} and {_desc(n2, t2)}")
@@ -126,6 +130,16 @@ def layout_problems(fig) -> list[str]:
         for i, s, tt, bb in ticks:
             if _overlap(b, bb):
                 problems.append(f"overlap: {_desc(n, t)} and tick label axes {i} {s} {tt.get_text()!r}")
+    # no text over another panel (a title on the images above it, a tick label on the next plot);
+    # its own panel may hold its legend and notes, and so may a twin drawn in the same box
+    panels = [(ax, _corners(ax.patch, r)) for ax in axes if ax.get_visible() and ax.axison]
+    owned = [(n, t, b, owner) for (n, t, b), (_, _, owner) in zip(named, texts)]
+    owned += [(f"tick label axes {i} {s}", t, b, axes[i]) for i, s, t, b in ticks]
+    for n, t, b, owner in owned:
+        for ax, box in panels:
+            if owner is None or not (ax is owner or ax.bbox.bounds == owner.bbox.bounds):
+                if _overlap(b, box):
+                    problems.append(f"over panel {axes.index(ax)}: {_desc(n, t)}")
     page = fig.bbox
     for n, t, b in named + [(f"tick label axes {i} {s}", t, b) for i, s, t, b in ticks]:
         (x0, y0), (x1, y1) = b.min(axis=0), b.max(axis=0)
