@@ -1,7 +1,8 @@
 """Find text a reader cannot read in a drawn matplotlib figure: tick labels on top of each other
 (every axis, twin and secondary axes included), titles / axis labels / legends overlapping each
-other or any tick label, text outside the figure, and type too small to print. Used by
-tests/test_figure_layout.py; works on the figure as built, at its own size (the size the pipeline saves)."""
+other, a tick label or another panel, a legend hiding its panel's points, text outside the figure,
+and type too small to print. Used by tests/test_figure_layout.py; works on the figure as built, at
+its own size (the size the pipeline saves)."""
 from __future__ import annotations
 
 from itertools import combinations
@@ -109,6 +110,25 @@ def _desc(name, t) -> str:
     return f"{name} {t.get_text()!r}" if isinstance(t, Text) else name
 
 
+def _legends_over_data(axes, r) -> list[str]:
+    """A legend inside a panel must not hide that panel's points: the vertices of its lines and
+    markers and the centres of its scatter points (bands and bars may pass under it)."""
+    out = []
+    for i, ax in enumerate(axes):
+        leg = ax.get_legend()
+        if leg is None or not leg.get_visible():
+            continue
+        box = leg.get_window_extent(r)
+        pts = [line.get_transform().transform(line.get_xydata()) for line in ax.lines if line.get_visible()]
+        pts += [c.get_offset_transform().transform(c.get_offsets()) for c in ax.collections
+                if c.get_visible() and len(c.get_offsets()) > 1]
+        xy = np.concatenate([p.reshape(-1, 2) for p in pts]) if pts else np.empty((0, 2))
+        hidden = int(((xy[:, 0] > box.x0) & (xy[:, 0] < box.x1) & (xy[:, 1] > box.y0) & (xy[:, 1] < box.y1)).sum())
+        if hidden:
+            out.append(f"axes {i} legend hides {hidden} data points")
+    return out
+
+
 def layout_problems(fig) -> list[str]:
     """Draw `fig` and list every problem found (empty: readable)."""
     fig.canvas.draw()
@@ -140,6 +160,7 @@ def layout_problems(fig) -> list[str]:
             if owner is None or not (ax is owner or ax.bbox.bounds == owner.bbox.bounds):
                 if _overlap(b, box):
                     problems.append(f"over panel {axes.index(ax)}: {_desc(n, t)}")
+    problems += _legends_over_data(axes, r)
     page = fig.bbox
     for n, t, b in named + [(f"tick label axes {i} {s}", t, b) for i, s, t, b in ticks]:
         (x0, y0), (x1, y1) = b.min(axis=0), b.max(axis=0)
