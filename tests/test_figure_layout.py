@@ -15,7 +15,6 @@ from conftest import REPO  # noqa: E402
 from layout_check import layout_problems  # noqa: E402
 
 CONFIGS = {"paper": ["config/config.yaml"], "smoke": ["config/config.yaml", "config/smoke.yaml"]}
-METHODS = ["alpha_bridge", "rkl_gp", "rkl_sn"]
 
 
 @pytest.fixture(scope="module", params=list(CONFIGS))
@@ -83,12 +82,13 @@ def _gaussian_metrics(g, rng, methods):
                                      kde_loglik=lambda d: rng.uniform(-20, 2, len(d)))
 
 
-@pytest.mark.parametrize("methods", [METHODS, ["alpha_bridge", "alpha_bridge_marginals", "alpha_bridge_joint",
-                                               "rkl_gp", "rkl_sn"]], ids=["fig4", "fig4_generalisations"])
-def test_fig4(cfg, methods):
+@pytest.mark.parametrize("figure", ["fig4", "fig4_generalisations"])
+def test_fig4(cfg, figure):
     from alphabridge.figures.gaussians import fig4
 
-    _check(fig4(cfg, _gaussian_metrics(cfg["gaussians"], np.random.default_rng(0), methods)))
+    g = cfg["gaussians"]
+    methods = g["methods"] + (g["generalisations"] if figure == "fig4_generalisations" else [])
+    _check(fig4(cfg, _gaussian_metrics(g, np.random.default_rng(0), methods)))
 
 
 def test_fig3(cfg):
@@ -96,7 +96,7 @@ def test_fig3(cfg):
 
     rng = np.random.default_rng(0)
     its = cfg["gaussians"]["fig3"]["iterations"]
-    samples = {m: {it: rng.normal(size=(2, 200, 2)) for it in its} for m in METHODS}
+    samples = {m: {it: rng.normal(size=(2, 200, 2)) for it in its} for m in cfg["gaussians"]["methods"]}
     _check(fig3(cfg, samples, beta1=cfg["gaussians"]["fig3"]["beta1"]))
 
 
