@@ -33,8 +33,10 @@ def plot_sweep(table: pd.DataFrame, *, sweep: str, success_modes: int, robustnes
     panels = [("kde_loglik", "final KDE log-likelihood"), ("hq_fraction", "high-quality fraction"),
               ("modes", "modes covered (of 25)")]
     ncols = len(panels) + (1 if robustness else 0)
+    # constrained: room for the methods' legend under the panels (inside the first
+    # panel it covered that panel's points)
     fig, axes = plt.subplots(1, ncols, figsize=(max(3.2, 0.45 * len(labels) + 1.5) * ncols / 1.6, 3.4),
-                             squeeze=False)
+                             squeeze=False, layout="constrained")
     x = np.arange(len(labels))
     width = 0.8 / len(methods)
     for ax, (col, title) in zip(axes[0], panels):
@@ -52,7 +54,8 @@ def plot_sweep(table: pd.DataFrame, *, sweep: str, success_modes: int, robustnes
         ax.set_title(title, fontsize=8)
         ax.tick_params(axis="y", labelsize=7)
         ax.grid(alpha=0.3, axis="y")
-    axes[0, 0].legend(fontsize=6.5)
+    handles, names = axes[0, 0].get_legend_handles_labels()
+    fig.legend(handles, names, loc="outside lower center", ncol=len(names), fontsize=7, frameon=False)
     if robustness:
         s = robustness_summary(table, success_modes=success_modes)
         ax = axes[0, -1]
@@ -66,5 +69,4 @@ def plot_sweep(table: pd.DataFrame, *, sweep: str, success_modes: int, robustnes
         ax.legend(fontsize=6.5)
     n = int(table.n_trials.min())
     fig.suptitle(f"ablation '{sweep}': final values, mean ± std over {n} trials", fontsize=9)
-    fig.tight_layout()
     return fig

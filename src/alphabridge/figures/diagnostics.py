@@ -21,6 +21,7 @@ PANELS = (
     ("ELBO of the inference arm", [("elbo", "-", "ELBO")], False),
 )
 ALPHA_MARK = 0.75
+ALPHA_TICKS = (0.25, 0.5, 0.75)  # 0.95 sat a few label widths from 0.75 and the Step II end line
 
 
 def _band(ax, df: pd.DataFrame, col: str, *, color, ls, scale: float = 1.0):
@@ -31,17 +32,49 @@ def _band(ax, df: pd.DataFrame, col: str, *, color, ls, scale: float = 1.0):
         ax.fill_between(med.index, lo.values, hi.values, color=color, alpha=0.15, lw=0)
 
 
-def _alpha_axis(ax, logs: pd.DataFrame):
-    """Top axis: alpha at its Step II iterations (alpha is a function of the iteration there)."""
+def _iteration_at(logs: pd.DataFrame, ends: pd.Series):
+    """alpha -> the iteration where Step II's schedule reaches it (alpha is a function of the
+    iteration there): interpolated between the logged iterations, alpha = 0 at the end of Step I and
+    1 at the end of Step II. The first logged row at or past alpha was off by up to log_every, which
+    at smoke size put 0.75 and 0.95 on the same tick, on the Step II end line. None: no Step II."""
     two = logs[logs.step == "II"].drop_duplicates("iteration").sort_values("iteration")
-    if two.empty:
-        return
+    if two.empty or not {"I", "II"} <= set(ends.index):
+        return None
+    its = np.r_[float(ends["I"]), two.iteration.to_numpy(float), float(ends["II"])]
+    alphas = np.maximum.accumulate(np.r_[0.0, two.alpha.to_numpy(float), 1.0])  # every schedule rises
+    return lambda a: float(np.interp(a, alphas, its))
+
+
+def _alpha_axis(ax, iteration_at):
+    """Top axis: alpha along Step II. Step II is only part of the panel (0.4 of it at paper scale),
+    so the labels are bare numbers named once by the axis label: "α=0.25α=0.5..." ran together in
+    every panel (issue 27)."""
     top = ax.twiny()
     top.set_xlim(ax.get_xlim())
-    ticks = [a for a in (0.25, 0.5, 0.75, 0.95) if (two.alpha >= a).any()]
-    top.set_xticks([float(two.iteration[two.alpha >= a].iloc[0]) for a in ticks])
-    top.set_xticklabels([f"α={a:g}" for a in ticks], fontsize=6)
+    top.set_xticks([iteration_at(a) for a in ALPHA_TICKS])
+    top.set_xticklabels([f"{a:g}" for a in ALPHA_TICKS], fontsize=6)
+    top.set_xlabel("α (Step II)", fontsize=6, labelpad=2)
     top.tick_params(length=2, pad=1)
+
+
+def _hide_crowded_ticklabels(fig):
+    """Hide any tick label that would overlap the label before it on its axis. The alpha ticks sit
+    where the schedule puts them (a short Step II crowds them), and a log axis spanning less than a
+    decade labels its minor ticks; drawn over each other neither can be read."""
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            kept = []
+            for tick in sorted(axis._update_ticks(), key=lambda t: t.get_loc()):  # the ticks drawn
+                for lab in (tick.label1, tick.label2):
+                    if not (lab.get_visible() and lab.get_text()):
+                        continue
+                    box = lab.get_window_extent(renderer)
+                    if any(box.overlaps(k) for k in kept):
+                        lab.set_visible(False)
+                    else:
+                        kept.append(box)
 
 
 def diagnostics(cfg: dict, logs: pd.DataFrame):
@@ -52,8 +85,8 @@ def diagnostics(cfg: dict, logs: pd.DataFrame):
     colors = dict(zip(beta1s, ("tab:red", "tab:blue", "tab:green", "tab:purple")))
     ends = logs.groupby("step").iteration.max()  # a Step always logs its last iteration
     bounds = [int(ends[s]) for s in ("I", "II") if s in ends]
-    two = logs[(logs.step == "II") & (logs.alpha >= ALPHA_MARK)]
-    mark = float(two.iteration.min()) if not two.empty else None
+    iteration_at = _iteration_at(logs, ends)
+    mark = iteration_at(ALPHA_MARK) if iteration_at else None
     fig, axes = plt.subplots(2, 3, figsize=(10.5, 5.6))
     for ax, (title, cols, log_scale) in zip(axes.flat, PANELS):
         for b1 in beta1s:
@@ -69,15 +102,17 @@ def diagnostics(cfg: dict, logs: pd.DataFrame):
         ax.set_title(title + "  (" + ", ".join(f"{'—' if ls == '-' else '– –'} {lab}" for _, ls, lab in cols) + ")",
                      fontsize=7)
         ax.set_xlabel("iteration (Steps I | II | III)", fontsize=7)
-        ax.tick_params(labelsize=6)
+        ax.tick_params(which="both", labelsize=6)  # "both": a log axis's minor labels were left at 10 pt
         ax.grid(alpha=0.3, lw=0.4)
         ax.set_xlim(0, int(logs.iteration.max()))  # every panel spans the three Steps, logged or not
-        _alpha_axis(ax, logs)
+        if iteration_at:
+            _alpha_axis(ax, iteration_at)
     handles = [plt.Line2D([], [], color=colors[b], lw=1.5) for b in beta1s]
     n = int(logs.trial.nunique())
     fig.legend(handles, [f"β1 = {b}" for b in beta1s], loc="lower center", ncol=len(beta1s), fontsize=7,
                title=f"α-Bridge, median and quartiles over {n} trials; dotted: α = {ALPHA_MARK}", title_fontsize=7)
     fig.tight_layout(rect=(0, 0.07, 1, 1))
+    _hide_crowded_ticklabels(fig)
     return fig, summary(logs, batch=batch)
 
 

@@ -17,7 +17,9 @@ def plot_fig2(table: pd.DataFrame, *, exact: pd.DataFrame | None = None, ratios:
               title: str = ""):
     """Markers: sample variance from the CSV. Thin lines (optional): quadrature variance."""
     n = 2 if ratios is None else 3
-    fig, axes = plt.subplots(1, n, figsize=(3.5 * n, 2.8), sharex=True)
+    # constrained layout makes room for the legend above and the caption below inside the figure
+    # (they sat outside it, seen only because the files are saved with a tight bounding box)
+    fig, axes = plt.subplots(1, n, figsize=(3.5 * n, 2.8), sharex=True, layout="constrained")
     for ax, param in zip(axes, ("mu", "sigma")):
         sub = table[table.param == param]
         for name, (color, marker) in STYLE.items():
@@ -48,10 +50,9 @@ def plot_fig2(table: pd.DataFrame, *, exact: pd.DataFrame | None = None, ratios:
         ax.grid(alpha=0.3, lw=0.4)
         ax.legend(fontsize=7, frameon=False, loc="upper left")
     handles, labels = axes[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="upper center", ncol=4, fontsize=8, frameon=False, bbox_to_anchor=(0.5, 1.08))
+    fig.legend(handles, labels, loc="outside upper center", ncol=4, fontsize=8, frameon=False)
     if title:
-        fig.suptitle(title, y=-0.02, fontsize=8)
-    fig.tight_layout()
+        fig.supxlabel(title, fontsize=8)  # the caption line, under the panels
     return fig
 
 

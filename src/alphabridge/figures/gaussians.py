@@ -54,7 +54,8 @@ def plot_fig3(samples: dict[str, dict[int, np.ndarray]], *, real: np.ndarray, it
 
 def plot_fig4(metrics: pd.DataFrame, *, beta1s, boundaries=()):
     """(a)-(d): IS and KDE-LL vs iteration per beta1; mean +- std over trials; Step boundaries dashed."""
-    fig, axes = plt.subplots(len(beta1s), 2, figsize=(7.0, 2.5 * len(beta1s)), squeeze=False)
+    # constrained: room for the legend above the panels (inside panel (a) it hid the curves there)
+    fig, axes = plt.subplots(len(beta1s), 2, figsize=(7.0, 2.5 * len(beta1s)), squeeze=False, layout="constrained")
     letters = iter("abcdefghijklmnop")
     for r, b1 in enumerate(beta1s):
         for c, (col, name) in enumerate((("inception_score", "Inception score"), ("kde_loglik", "KDE log-likelihood"))):
@@ -69,8 +70,12 @@ def plot_fig4(metrics: pd.DataFrame, *, beta1s, boundaries=()):
             ax.set_title(f"({next(letters)}) {name}, β1 = {b1}", fontsize=9)
             ax.set_xlabel("iteration")
             ax.grid(alpha=0.3, lw=0.4)
-    axes[0, 0].legend(fontsize=7, loc="lower right")
-    fig.tight_layout()
+    handles, labels = axes[0, 0].get_legend_handles_labels()
+    ncol = min(len(labels), 3)
+    # a legend fills column by column: reorder so it reads by rows (Fig. 4's methods, then the rest)
+    order = [i for c in range(ncol) for i in range(c, len(labels), ncol)]
+    fig.legend([handles[i] for i in order], [labels[i] for i in order], loc="outside upper center", ncol=ncol,
+               fontsize=8, frameon=False)
     return fig
 
 

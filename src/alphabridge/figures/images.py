@@ -114,7 +114,9 @@ def fig1(cfg: dict, gaussians_demo: dict, demos: dict[str, dict]):
     runs = {name: cfg["images"]["runs"][name] for name in demos}
     n = 1 + len(demos)
     width = 1.7 * max([len(g["fig1"]["snapshots"])] + [len(s["fig1"]["snapshots"]) for s in runs.values()])
-    fig = plt.figure(figsize=(width, 3.6 * n))
+    # constrained layout spaces the subfigures' titles; without it "25-Gaussians" sat on the panel
+    # titles below it (subfigures get no tight_layout)
+    fig = plt.figure(figsize=(width, 3.6 * n), layout="constrained")
     subs = fig.subfigures(n, 1, squeeze=False)[:, 0]
     gfig.fig1(cfg, gaussians_demo, fig=subs[0])
     subs[0].suptitle("25-Gaussians", fontsize=8)

@@ -31,7 +31,9 @@ def curves(table: pd.DataFrame, *, seed: int) -> pd.DataFrame:
 def plot_search(table: pd.DataFrame, *, seed: int, c: pd.DataFrame | None = None):
     """The figure; c is curves(table, seed=seed) when the caller has it already (it also writes it)."""
     c = curves(table, seed=seed) if c is None else c
-    fig, axes = plt.subplots(2, len(PANELS), figsize=(7.2, 6.0), squeeze=False)
+    # constrained: room for the methods' legend under the panels (inside the first one it lay over
+    # the bootstrap bands)
+    fig, axes = plt.subplots(2, len(PANELS), figsize=(7.2, 6.0), squeeze=False, layout="constrained")
     for j, (metric, title) in enumerate(PANELS):
         ax, dist = axes[0, j], axes[1, j]
         scores = config_scores(table, metric)
@@ -53,9 +55,10 @@ def plot_search(table: pd.DataFrame, *, seed: int, c: pd.DataFrame | None = None
         for a in (ax, dist):
             a.tick_params(labelsize=7)
             a.grid(alpha=0.3)
-    axes[0, 0].legend(fontsize=7)
+    handles, names = axes[0, 0].get_legend_handles_labels()
+    fig.legend(handles, names, loc="outside lower center", ncol=len(names), fontsize=7, frameon=False)
     n = int(table.groupby(["method", "config"]).trial.nunique().min())
-    fig.suptitle(f"random search: {table.config.nunique()} configurations per method, {n} trials each; "
+    # two lines: on one, the caption ran past both edges of the 7.2-inch figure
+    fig.suptitle(f"random search: {table.config.nunique()} configurations per method, {n} trials each\n"
                  "band: 90% bootstrap over configurations; a diverged trial scores the worst value", fontsize=8)
-    fig.tight_layout()
     return fig
