@@ -77,7 +77,8 @@ def plot_fig1_images(demo: dict[str, np.ndarray], *, shape, snapshots, start: in
             grid = image_grid(demo[f"{key}_it{k}"][trial][:n], shape=shape, ncol=int(np.sqrt(n)))
             _show(axes[r, c], grid, f"+{k} it (iteration {start + k})")
         axes[r, 0].set_ylabel(label, fontsize=7)
-    fig.suptitle(f"{name}: plain reverse-KL vs α-Bridge from the same ML model", fontsize=8)
+    fig.suptitle(f"{name}: plain reverse-KL vs the start of α-Bridge's Step II (α ≈ 0), from the same ML model",
+                 fontsize=8)
     if own:
         fig.tight_layout()
     return fig
