@@ -84,14 +84,9 @@ if ! "$PY" -c "import snakemake, jsonschema, pytorch_fid, torch_fidelity" 2>/dev
   export PYTHONPATH="$SITE${PYTHONPATH:+:$PYTHONPATH}"
 fi
 export PYTHONPATH="$ROOT/src${PYTHONPATH:+:$PYTHONPATH}" PYTHONUNBUFFERED=1
-# The workflow's rules say `python`; the device may only have python3. A private `python` -> $PY for
-# the Snakemake runs, so every job runs in this interpreter whatever PATH holds.
-# A wrapper, not a symlink: a venv's interpreter linked from elsewhere no longer finds its pyvenv.cfg.
-# rm first: writing through an older symlink there would overwrite its target
-mkdir -p "$WORK/bin" && rm -f "$WORK/bin/python"
-printf '#!/bin/sh\nexec "%s" "$@"\n' "$(command -v "$PY")" > "$WORK/bin/python"
-chmod +x "$WORK/bin/python"
-SNAKE=(env PATH="$WORK/bin:$PATH" PYTHONPATH="$WORK/src${PYTHONPATH#"$ROOT/src"}" "$PY" -m snakemake
+# The workflow's rules say `python`; the device may only have python3: the workflow's shell prefix
+# runs them with the interpreter that runs Snakemake, here $PY (workflow/rules/common.smk).
+SNAKE=(env PYTHONPATH="$WORK/src${PYTHONPATH#"$ROOT/src"}" "$PY" -m snakemake
        --cores "$(nproc)" --nolock --rerun-incomplete)
 DEV=$("$PY" -c "from alphabridge.device import cuda_usable; print('cuda' if cuda_usable()[0] else 'cpu')") || exit 2
 row env device "$DEV: $("$PY" -c 'from alphabridge.device import cuda_usable; print(cuda_usable()[1])')"
