@@ -11,6 +11,7 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
 from alphabridge.config import load_config_files  # noqa: E402
+from alphabridge.stages import spec_of  # noqa: E402
 from conftest import REPO  # noqa: E402
 from layout_check import layout_problems  # noqa: E402
 
@@ -55,7 +56,8 @@ def _diagnostic_logs(g, rng, trials=3):
 def test_diagnostics(cfg):
     from alphabridge.figures.diagnostics import diagnostics
 
-    fig, _ = diagnostics(cfg, _diagnostic_logs(cfg["gaussians"], np.random.default_rng(0)))
+    logs = _diagnostic_logs(cfg["gaussians"], np.random.default_rng(0))
+    fig, _ = diagnostics(spec_of("gaussians_diagnostics", cfg), logs)
     _check(fig)
     # readable because the alpha labels fit, not because the figure hid the ones that collided
     tops = [ax for ax in fig.axes if ax.xaxis.get_label_position() == "top"]
@@ -88,7 +90,7 @@ def test_fig4(cfg, figure):
 
     g = cfg["gaussians"]
     methods = g["methods"] + (g["generalisations"] if figure == "fig4_generalisations" else [])
-    _check(fig4(cfg, _gaussian_metrics(g, np.random.default_rng(0), methods)))
+    _check(fig4(spec_of("gaussians_fig4", cfg), _gaussian_metrics(g, np.random.default_rng(0), methods)))
 
 
 def test_fig3(cfg):
@@ -97,7 +99,7 @@ def test_fig3(cfg):
     rng = np.random.default_rng(0)
     its = cfg["gaussians"]["fig3"]["iterations"]
     samples = {m: {it: rng.normal(size=(2, 200, 2)) for it in its} for m in cfg["gaussians"]["methods"]}
-    _check(fig3(cfg, samples, beta1=cfg["gaussians"]["fig3"]["beta1"]))
+    _check(fig3(spec_of("gaussians_fig3", cfg), samples, beta1=cfg["gaussians"]["fig3"]["beta1"]))
 
 
 def _demo(snapshots, shape, rng):
@@ -108,7 +110,7 @@ def test_fig1_gaussians(cfg):
     from alphabridge.figures.gaussians import fig1
 
     demo = _demo(cfg["gaussians"]["fig1"]["snapshots"], lambda r: r.normal(size=(2, 200, 2)), np.random.default_rng(0))
-    _check(fig1(cfg, demo))
+    _check(fig1(spec_of("gaussians_fig1", cfg), demo))
 
 
 def _image_runs(cfg):
@@ -130,7 +132,7 @@ def test_image_fig1(cfg, n_datasets):
     gdemo = _demo(cfg["gaussians"]["fig1"]["snapshots"], lambda r: r.normal(size=(2, 200, 2)), rng)
     runs = dict(list(_image_runs(cfg).items())[:n_datasets])
     demos = {d: _demo(s["fig1"]["snapshots"], lambda r, s=s: _pixels(s, r, 2, 16), rng) for d, s in runs.items()}
-    _check(fig1(cfg, gdemo, demos))
+    _check(fig1(spec_of("image_fig1", cfg, datasets=list(runs)), gdemo, demos))
 
 
 @pytest.mark.parametrize("n_datasets", [1, 2])
@@ -143,7 +145,7 @@ def test_fig5(cfg, n_datasets):
         ab = s["alpha_bridge"]
         end = ab["step1_iters"] + ab["step2_iters"] + ab["step3_iters"]
         samples[d] = {f"it{it}": _pixels(s, rng, 1, 64) for it in range(0, end + 1, s["eval"]["every"])}
-    _check(fig5(cfg, samples))
+    _check(fig5(spec_of("image_fig5", cfg, datasets=list(samples)), samples))
 
 
 @pytest.mark.parametrize("n_datasets", [1, 2])

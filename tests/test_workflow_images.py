@@ -7,7 +7,7 @@ import torch
 from alphabridge.train.loop import saved_keys
 from alphabridge.config import load_config_files
 from alphabridge.experiments.image_figs import latent_direction
-from alphabridge.figures.images import fig5_columns
+from alphabridge.figures.images import Fig5Run, fig5_columns
 from alphabridge.figures.images import image_grid
 from conftest import IMAGE_FIGS as FIGS
 from conftest import REPO, run_snakemake
@@ -58,8 +58,8 @@ def test_image_grid_places_images_row_major():
 
 
 def test_fig5_columns_pick_nearest_saved_iteration():
-    s = {"alpha_bridge": {"step1_iters": 100, "step2_iters": 200, "step3_iters": 100}}
-    cols = fig5_columns(s, saved=[f"it{i}" for i in range(50, 401, 50)])
+    run = Fig5Run(shape=(1, 8, 8), step1_iters=100, step2_iters=200, step3_iters=100)
+    cols = fig5_columns(run, saved=[f"it{i}" for i in range(50, 401, 50)])
     assert [k for _, k in cols] == ["it100", "it150", "it200", "it250", "it300", "it400"]
 
 

@@ -80,17 +80,18 @@ def _gaussians_fig1_data(a):
 
 
 def _gaussians_fig(a):
-    gf, cfg = _lib("figures.gaussians"), _spec(a, f"gaussians_{a.figure}")
+    gf, spec = _lib("figures.gaussians"), _spec(a, f"gaussians_{a.figure}")
     if a.figure == "fig3":
-        its = cfg["gaussians"]["fig3"]["iterations"]
-        samples = {m: {it: z[f"it{it}"] for it in its} for m, z in zip(a.methods, map(_npz, a.samples))}
-        _save(gf.fig3(cfg, samples, beta1=a.beta1), a)
+        samples = {m: {it: z[f"it{it}"] for it in spec.iterations} for m, z in zip(a.methods, map(_npz, a.samples))}
+        _save(gf.fig3(spec, samples, beta1=a.beta1), a)
     elif a.figure == "diagnostics":  # the figure, and the Step II medians the README quotes
-        fig, table = _lib("figures.diagnostics").diagnostics(cfg, _csvs(a.logs, dtype={"beta1": str}))
+        fig, table = _lib("figures.diagnostics").diagnostics(spec, _csvs(a.logs, dtype={"beta1": str}))
         _save(fig, a)
         _write(table, a.out)
+    elif a.figure == "fig4":
+        _save(gf.fig4(spec, _csvs(a.metrics, dtype={"beta1": str})), a)
     else:
-        _save(gf.fig4(cfg, _csvs(a.metrics, dtype={"beta1": str})) if a.figure == "fig4" else gf.fig1(cfg, _npz(a.demo)), a)
+        _save(gf.fig1(spec, _npz(a.demo)), a)
 
 
 def _reconstruction(a):

@@ -24,9 +24,9 @@ def _image_fig1_data(a):
 
 
 def _image_fig(a):
-    fi, cfg = _lib("figures.images"), _spec(a, f"image_{a.figure}")
+    fi, spec = _lib("figures.images"), _spec(a, f"image_{a.figure}")
     arrays = {name: _npz(p) for name, p in zip(a.datasets, a.arrays)}
-    draw = {"fig1": lambda: fi.fig1(cfg, _npz(a.gaussians_demo), arrays), "fig5": lambda: fi.fig5(cfg, arrays)}
+    draw = {"fig1": lambda: fi.fig1(spec, _npz(a.gaussians_demo), arrays), "fig5": lambda: fi.fig5(spec, arrays)}
     _save(draw.get(a.figure, lambda: fi.plot_fig6(arrays))(), a)
 
 

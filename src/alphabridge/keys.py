@@ -107,12 +107,14 @@ STAGES: dict[str, Stage] = {
     "gaussians_metrics": Stage("alphabridge.experiments.gaussians_metrics", gaussians_metrics, "metrics_spec"),
     "gaussians_table": Stage("alphabridge.experiments.gaussians_metrics"),
     "gaussians_fig3": Stage("alphabridge.figures.gaussians", _const(
-        "gaussians.data", "gaussians.fig3.iterations", *(f"gaussians.alpha_bridge.{k}" for k in PLAN_KEYS))),
+        "gaussians.data", "gaussians.fig3.iterations", *(f"gaussians.alpha_bridge.{k}" for k in PLAN_KEYS)),
+        "parse_fig3"),
     "gaussians_fig4": Stage("alphabridge.figures.gaussians", _const(
         "gaussians.beta1s", "gaussians.methods", "gaussians.alpha_bridge.step1_iters",
-        "gaussians.alpha_bridge.step2_iters")),
-    "gaussians_fig1": Stage("alphabridge.figures.gaussians", _const(*FIG1_KEYS)),
-    "gaussians_diagnostics": Stage("alphabridge.figures.diagnostics", _const("gaussians.optim.batch_size")),
+        "gaussians.alpha_bridge.step2_iters"), "parse_fig4"),
+    "gaussians_fig1": Stage("alphabridge.figures.gaussians", _const(*FIG1_KEYS), "parse_fig1"),
+    "gaussians_diagnostics": Stage("alphabridge.figures.diagnostics", _const("gaussians.optim.batch_size"),
+                                   "parse_diagnostics"),
     "gaussians_reconstruction": Stage("alphabridge.experiments.reconstruction", _const("gaussians.data")),
     "image_reconstruction": Stage("alphabridge.experiments.reconstruction"),
     "ablation_table": Stage("alphabridge.experiments.ablations", _const("ablations.success_modes")),
@@ -133,8 +135,9 @@ STAGES: dict[str, Stage] = {
     "image_fig6_data": Stage("alphabridge.experiments.image_figs",
                              lambda *, dataset, **_: [*RUNTIME, f"images.runs.{dataset}"]),
     "image_fig1": Stage("alphabridge.figures.images", lambda *, datasets, **_: [
-        *FIG1_KEYS, *_runs(datasets, (*IMAGE_SHAPE, "fig1.snapshots", "alpha_bridge.step1_iters"))]),
+        *FIG1_KEYS, *_runs(datasets, (*IMAGE_SHAPE, "fig1.snapshots", "alpha_bridge.step1_iters"))], "parse_fig1"),
     "image_fig5": Stage("alphabridge.figures.images", lambda *, datasets, **_: _runs(datasets, (
-        *IMAGE_SHAPE, "alpha_bridge.step1_iters", "alpha_bridge.step2_iters", "alpha_bridge.step3_iters"))),
+        *IMAGE_SHAPE, "alpha_bridge.step1_iters", "alpha_bridge.step2_iters", "alpha_bridge.step3_iters")),
+        "parse_fig5"),
     "image_fig6": Stage("alphabridge.figures.images"),
 }

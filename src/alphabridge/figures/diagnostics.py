@@ -3,12 +3,16 @@ colour per beta1, median over trials with the inter-quartile band, the Step boun
 read on the top axis and alpha = 0.75 dotted (where the README's runs lose modes)."""
 from __future__ import annotations
 
+import dataclasses
+
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+
+from alphabridge import checked  # noqa: E402
 
 
 # (title, [(column, line style, label)], log scale): solid and dashed are the two halves of a pair
@@ -77,10 +81,19 @@ def _hide_crowded_ticklabels(fig):
                         kept.append(box)
 
 
-def diagnostics(cfg: dict, logs: pd.DataFrame):
+@dataclasses.dataclass(frozen=True)
+class DiagnosticsSpec:
+    batch_size: int  # the effective sample sizes are drawn as fractions of the batch
+
+
+def parse_diagnostics(raw: dict, **_) -> DiagnosticsSpec:
+    return DiagnosticsSpec(batch_size=checked.value(raw, "gaussians.optim.batch_size", int))
+
+
+def diagnostics(spec: DiagnosticsSpec, logs: pd.DataFrame):
     """logs: the concatenated *.log.csv of alpha-Bridge's Steps (both beta1s, every trial) ->
     (the figure, the summary table)."""
-    batch = cfg["gaussians"]["optim"]["batch_size"]
+    batch = spec.batch_size
     beta1s = sorted(logs.beta1.astype(str).unique(), key=float)
     colors = dict(zip(beta1s, ("tab:red", "tab:blue", "tab:green", "tab:purple")))
     ends = logs.groupby("step").iteration.max()  # a Step always logs its last iteration

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import matplotlib
 
+import dataclasses
+
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from alphabridge import checked, style  # noqa: E402
 from alphabridge import methods as reg  # noqa: E402
-from alphabridge import style  # noqa: E402
-from alphabridge.typed import from_dict  # noqa: E402
 from alphabridge.data.gaussians import GaussiansData, make_splits  # noqa: E402
 from alphabridge.experiments.gaussians_metrics import mode_scorer  # noqa: E402
 from alphabridge.train.schedule import step_and_alpha  # noqa: E402
@@ -19,9 +20,56 @@ from alphabridge.train.schedule import step_and_alpha  # noqa: E402
 LIM = 5.5
 
 
-def real_points(data: dict, n: int = 2000) -> np.ndarray:
+@dataclasses.dataclass(frozen=True)
+class Fig3Spec:
+    data: GaussiansData  # the real points drawn under the samples
+    iterations: tuple[int, ...]  # the columns
+    plan: dict  # alpha-Bridge's Step lengths and schedule, as train.schedule.step_and_alpha reads them
+
+
+@dataclasses.dataclass(frozen=True)
+class Fig4Spec:
+    beta1s: tuple[float, ...]  # one row of panels each, labelled as the config writes them
+    methods: tuple[str, ...]  # the Step boundaries are drawn when alpha_bridge is among them
+    step1_iters: int
+    step2_iters: int
+
+
+@dataclasses.dataclass(frozen=True)
+class Fig1Spec:
+    """Fig. 1's 25-Gaussians panel (alphabridge.keys.FIG1_KEYS); the image Fig. 1 draws it too."""
+
+    data: GaussiansData
+    hq_std: float  # the panel titles' high-quality radius, in mode stds
+    snapshots: tuple[int, ...]
+    start: int  # alpha_bridge.step1_iters: the demo starts from the Step I checkpoint
+
+
+def parse_fig3(raw: dict, **_) -> Fig3Spec:
+    return Fig3Spec(data=checked.section(raw, "gaussians.data", GaussiansData),
+                    iterations=checked.value(raw, "gaussians.fig3.iterations", tuple[int, ...]),
+                    plan=checked.mapping(raw, "gaussians.alpha_bridge", step1_iters=int, step2_iters=int,
+                                         step3_iters=int, schedule=str))
+
+
+def parse_fig4(raw: dict, **_) -> Fig4Spec:
+    ab = "gaussians.alpha_bridge"
+    return Fig4Spec(beta1s=checked.value(raw, "gaussians.beta1s", tuple[float, ...]),
+                    methods=checked.value(raw, "gaussians.methods", tuple[str, ...]),
+                    step1_iters=checked.value(raw, f"{ab}.step1_iters", int),
+                    step2_iters=checked.value(raw, f"{ab}.step2_iters", int))
+
+
+def parse_fig1(raw: dict, **_) -> Fig1Spec:
+    return Fig1Spec(data=checked.section(raw, "gaussians.data", GaussiansData),
+                    hq_std=checked.value(raw, "gaussians.eval.hq_std", float),
+                    snapshots=checked.value(raw, "gaussians.fig1.snapshots", tuple[int, ...]),
+                    start=checked.value(raw, "gaussians.alpha_bridge.step1_iters", int))
+
+
+def real_points(data: GaussiansData, n: int = 2000) -> np.ndarray:
     """The real data drawn under the samples: the first n of the held-out test draw."""
-    return make_splits(from_dict(GaussiansData, data))["test"][:n].numpy()
+    return make_splits(data)["test"][:n].numpy()
 
 
 def _scatter(ax, real, fake, title):
@@ -107,25 +155,19 @@ def plot_fig1(demo: dict[str, np.ndarray], *, real: np.ndarray, snapshots, start
     return fig
 
 
-def fig3(cfg: dict, samples: dict[str, dict], *, beta1):
-    """Fig. 3 from the config slice and {method: {iteration: samples}}; Step labels from the plan."""
-    g = cfg["gaussians"]
-    plan = g["alpha_bridge"]
-    return plot_fig3(samples, real=real_points(g["data"]), iterations=g["fig3"]["iterations"], beta1=beta1,
-                     step_of=lambda m, it: step_and_alpha(it, plan if reg.get(m).steps else None)[0])
+def fig3(spec: Fig3Spec, samples: dict[str, dict], *, beta1):
+    """Fig. 3 from its spec and {method: {iteration: samples}}; Step labels from the plan."""
+    return plot_fig3(samples, real=real_points(spec.data), iterations=spec.iterations, beta1=beta1,
+                     step_of=lambda m, it: step_and_alpha(it, spec.plan if reg.get(m).steps else None)[0])
 
 
-def fig4(cfg: dict, metrics: pd.DataFrame):
+def fig4(spec: Fig4Spec, metrics: pd.DataFrame):
     """Fig. 4: Step boundaries drawn when alpha-Bridge is among the methods."""
-    g = cfg["gaussians"]
-    ab = g["alpha_bridge"]
-    bounds = (ab["step1_iters"], ab["step1_iters"] + ab["step2_iters"]) if "alpha_bridge" in g["methods"] else ()
-    return plot_fig4(metrics, beta1s=[str(b) for b in g["beta1s"]], boundaries=bounds)
+    bounds = (spec.step1_iters, spec.step1_iters + spec.step2_iters) if "alpha_bridge" in spec.methods else ()
+    return plot_fig4(metrics, beta1s=[str(b) for b in spec.beta1s], boundaries=bounds)
 
 
-def fig1(cfg: dict, demo: dict, *, fig=None):
-    """Fig. 1 (25-Gaussians panel) from its config slice (alphabridge.keys.FIG1_KEYS) and the demo arrays."""
-    g = cfg["gaussians"]
-    scores = mode_scorer(from_dict(GaussiansData, g["data"]), hq_std=g["eval"]["hq_std"])
-    return plot_fig1(demo, real=real_points(g["data"]), snapshots=g["fig1"]["snapshots"],
-                     start=g["alpha_bridge"]["step1_iters"], scores=scores, fig=fig)
+def fig1(spec: Fig1Spec, demo: dict, *, fig=None):
+    """Fig. 1 (25-Gaussians panel) from its spec and the demo arrays."""
+    return plot_fig1(demo, real=real_points(spec.data), snapshots=spec.snapshots, start=spec.start,
+                     scores=mode_scorer(spec.data, hq_std=spec.hq_std), fig=fig)

@@ -2,15 +2,65 @@
 (Fig. 6) and the image half of the forgetting demo (Fig. 1). Inputs are saved uint8 arrays only."""
 from __future__ import annotations
 
+import dataclasses
+
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+from alphabridge import checked  # noqa: E402
 from alphabridge.data.images import image_shape  # noqa: E402
 from alphabridge.figures import gaussians as gfig  # noqa: E402
 from alphabridge.figures.gaussians import FIG1_ROWS, fig1_axes  # noqa: E402
+
+
+@dataclasses.dataclass(frozen=True)
+class Fig1Run:
+    """What Fig. 1 reads of one images.runs.<dataset>."""
+
+    shape: tuple[int, int, int]  # (C, H, W) of the demo's flat uint8 images
+    snapshots: tuple[int, ...]  # fig1.snapshots
+    start: int  # alpha_bridge.step1_iters: the demo starts from the Step I checkpoint
+
+
+@dataclasses.dataclass(frozen=True)
+class ImageFig1Spec:
+    gaussians: gfig.Fig1Spec  # the 25-Gaussians panel on top
+    runs: dict[str, Fig1Run]  # per dataset, in the order the command lists them
+
+
+@dataclasses.dataclass(frozen=True)
+class Fig5Run:
+    """What Fig. 5 reads of one images.runs.<dataset>: its image shape and Step lengths."""
+
+    shape: tuple[int, int, int]
+    step1_iters: int
+    step2_iters: int
+    step3_iters: int
+
+
+@dataclasses.dataclass(frozen=True)
+class Fig5Spec:
+    runs: dict[str, Fig5Run]  # per dataset, in the order the command lists them
+
+
+def _shape(raw: dict, section: str) -> tuple[int, int, int]:
+    return image_shape({"data": checked.mapping(raw, f"{section}.data", name=str, image_size=int)})
+
+
+def parse_fig1(raw: dict, *, datasets, **_) -> ImageFig1Spec:
+    runs = {d: Fig1Run(shape=_shape(raw, f"images.runs.{d}"),
+                       snapshots=checked.value(raw, f"images.runs.{d}.fig1.snapshots", tuple[int, ...]),
+                       start=checked.value(raw, f"images.runs.{d}.alpha_bridge.step1_iters", int)) for d in datasets}
+    return ImageFig1Spec(gaussians=gfig.parse_fig1(raw), runs=runs)
+
+
+def parse_fig5(raw: dict, *, datasets, **_) -> Fig5Spec:
+    return Fig5Spec(runs={d: Fig5Run(shape=_shape(raw, f"images.runs.{d}"), **checked.mapping(
+        raw, f"images.runs.{d}.alpha_bridge", step1_iters=int, step2_iters=int, step3_iters=int)) for d in datasets})
+
 
 def image_grid(images: np.ndarray, *, shape, ncol: int) -> np.ndarray:
     """uint8 [n, C*H*W] -> one [rows*H, ncol*W(, 3)] mosaic with a 1-pixel white gutter."""
@@ -84,11 +134,10 @@ def plot_fig1_images(demo: dict[str, np.ndarray], *, shape, snapshots, start: in
     return fig
 
 
-def fig5_columns(section: dict, *, saved: list[str]) -> list[tuple[str, str]]:
+def fig5_columns(run: Fig5Run, *, saved: list[str]) -> list[tuple[str, str]]:
     """Fig. 5's columns: end of Step I, 1/4, 1/2, 3/4 and end of Step II, end of Step III; each the
     saved iteration nearest to it. Returns (title, npz key)."""
-    ab = section["alpha_bridge"]
-    n1, n2, n3 = ab["step1_iters"], ab["step2_iters"], ab["step3_iters"]
+    n1, n2, n3 = run.step1_iters, run.step2_iters, run.step3_iters
     targets = [("end of Step I", n1)] + [(f"Step II, {q:.0%}", n1 + round(q * n2)) for q in (0.25, 0.5, 0.75)] + [
         ("end of Step II", n1 + n2), ("end of Step III", n1 + n2 + n3)]
     its = sorted(int(k[2:]) for k in saved if k.startswith("it"))  # not diverged_at
@@ -99,30 +148,28 @@ def fig5_columns(section: dict, *, saved: list[str]) -> list[tuple[str, str]]:
     return out
 
 
-def fig5(cfg: dict, samples: dict[str, dict]):
-    """Fig. 5 from the slice and {dataset: saved samples}: 64 images of trial 0 per column."""
+def fig5(spec: Fig5Spec, samples: dict[str, dict]):
+    """Fig. 5 from its spec and {dataset: saved samples}: 64 images of trial 0 per column."""
     rows = {}
     for name, saved in samples.items():
-        s = cfg["images"]["runs"][name]
-        rows[name] = [(title, image_grid(saved[key][0][:64], shape=image_shape(s), ncol=8))
-                      for title, key in fig5_columns(s, saved=list(saved))]
+        run = spec.runs[name]
+        rows[name] = [(title, image_grid(saved[key][0][:64], shape=run.shape, ncol=8))
+                      for title, key in fig5_columns(run, saved=list(saved))]
     return plot_fig5(rows)
 
 
-def fig1(cfg: dict, gaussians_demo: dict, demos: dict[str, dict]):
+def fig1(spec: ImageFig1Spec, gaussians_demo: dict, demos: dict[str, dict]):
     """Fig. 1: the 25-Gaussians demo on top, then one image demo per dataset."""
-    g = cfg["gaussians"]
-    runs = {name: cfg["images"]["runs"][name] for name in demos}
+    runs = {name: spec.runs[name] for name in demos}
     n = 1 + len(demos)
-    width = 1.7 * max([len(g["fig1"]["snapshots"])] + [len(s["fig1"]["snapshots"]) for s in runs.values()])
+    width = 1.7 * max([len(spec.gaussians.snapshots)] + [len(r.snapshots) for r in runs.values()])
     # constrained layout spaces the subfigures' titles; without it "25-Gaussians" sat on the panel
     # titles below it (subfigures get no tight_layout)
     fig = plt.figure(figsize=(width, 3.6 * n), layout="constrained")
     subs = fig.subfigures(n, 1, squeeze=False)[:, 0]
-    gfig.fig1(cfg, gaussians_demo, fig=subs[0])
+    gfig.fig1(spec.gaussians, gaussians_demo, fig=subs[0])
     subs[0].suptitle("25-Gaussians", fontsize=8)
     for sub, (name, demo) in zip(subs[1:], demos.items()):
-        s = runs[name]
-        plot_fig1_images(demo, shape=image_shape(s), snapshots=s["fig1"]["snapshots"],
-                         start=s["alpha_bridge"]["step1_iters"], name=name, fig=sub)
+        r = runs[name]
+        plot_fig1_images(demo, shape=r.shape, snapshots=r.snapshots, start=r.start, name=name, fig=sub)
     return fig
