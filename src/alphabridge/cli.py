@@ -95,8 +95,9 @@ def _gaussians_fig(a):
 
 
 def _reconstruction(a):
-    rec, cfg = _lib("experiments.reconstruction"), _spec(a, f"{'image' if a.images else 'gaussians'}_reconstruction")
-    experiment, heldout = rec.heldout_data(cfg=cfg, images=a.images)
+    rec, spec = _lib("experiments.reconstruction"), _spec(a, f"{'image' if a.images else 'gaussians'}_reconstruction")
+    # image models read no config key here (their held-out x is the npz's test split)
+    experiment, heldout = rec.heldout_data(spec=None if a.images else spec, images=a.images)
     _write(rec.reconstruction_rows(experiment=experiment, ckpts=a.ckpt, heldout=heldout), a.out)
 
 
@@ -105,7 +106,7 @@ def _concat(a):
 
 
 def _ablation_table(a):
-    success = _spec(a, "ablation_table")["ablations"]["success_modes"]
+    success = _spec(a, "ablation_table").success_modes
     cells = json.loads(a.cells_json)["cells"]
     _write(_lib("experiments.ablations").sweep_table(sweep=a.sweep, cells=cells, success_modes=success), a.out)
 
@@ -116,17 +117,17 @@ def _ablation_all(a):
 
 
 def _ablation_fig(a):
-    success = _spec(a, "ablation_figure")["ablations"]["success_modes"]
+    success = _spec(a, "ablation_figure").success_modes
     _save(_lib("figures.ablations").plot_sweep(_csvs([a.table]), sweep=a.sweep, success_modes=success), a)
 
 
 def _search_table(a):
-    search = _spec(a, "search_table")["search"]
-    _write(_lib("experiments.search").search_table(search, json.loads(a.cells_json)["cells"]), a.out)
+    spec = _spec(a, "search_table")
+    _write(_lib("experiments.search").search_table(spec, json.loads(a.cells_json)["cells"]), a.out)
 
 
 def _search_fig(a):
-    seed, fig = _spec(a, "search_figure")["search"]["seed"], _lib("figures.search")
+    seed, fig = _spec(a, "search_figure").seed, _lib("figures.search")
     table = _csvs([a.table])
     c = fig.curves(table, seed=seed)
     _write(c[["method", "metric", "k", "expected_best", "low", "high"]], a.curves)

@@ -3,14 +3,28 @@ iteration of that cell's metrics, and the robustness summary (how often a method
 least `success_modes` modes)."""
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pandas as pd
+
+from alphabridge import checked
 
 
 # The columns of results/tables/ablations.csv; the per-sweep tables add success_fraction.
 COLUMNS = ["sweep", "setting", "method", "beta1", "lr", "kde_loglik_mean", "kde_loglik_std", "hq_fraction_mean",
            "hq_fraction_std", "modes_mean", "inception_score_mean", "n_trials", "n_diverged"]
+
+
+@dataclasses.dataclass(frozen=True)
+class AblationSpec:
+    """What the ablation tables and figures read (ablation_table, ablation_figure)."""
+
+    success_modes: int  # a trial succeeds when it ends with at least this many modes
+
+
+def parse_ablations(raw: dict, **_) -> AblationSpec:
+    return AblationSpec(success_modes=checked.value(raw, "ablations.success_modes", int))
 
 
 def cell_row(*, sweep: str, setting: str, method: str, beta1: float, lr: float, metrics_csv: Path,

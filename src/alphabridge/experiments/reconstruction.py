@@ -3,28 +3,37 @@ mean |x - G(E(x))|^2 on held-out data and mean |z - E(G(z))|^2 for z ~ p(z), per
 E(x) is the encoder mean. Models are rebuilt from the config stored in each checkpoint."""
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import torch
 
-from alphabridge.typed import from_dict
+from alphabridge import checked
+from alphabridge.data.gaussians import GaussiansData, make_splits
 from alphabridge.train.checkpoint import load_checkpoint
 from alphabridge.train.state import init_state, restore_state
 
 
-def heldout_data(*, cfg: dict, images: Path | None) -> tuple[str, torch.Tensor]:
+@dataclasses.dataclass(frozen=True)
+class ReconstructionSpec:
+    data: GaussiansData  # the 25-Gaussians draw whose test split is the held-out x
+
+
+def parse_reconstruction(raw: dict, **_) -> ReconstructionSpec:
+    return ReconstructionSpec(data=checked.section(raw, "gaussians.data", GaussiansData))
+
+
+def heldout_data(*, spec: ReconstructionSpec | None, images: Path | None) -> tuple[str, torch.Tensor]:
     """(experiment, held-out x): an image npz's test images scaled to [-1, 1], as the models see
-    them, or else the 25-Gaussians test draw of the slice's gaussians.data."""
+    them, or else the 25-Gaussians test draw of spec.data (image models read no config key here)."""
     if images is not None:
         from alphabridge.data.images import load_prepared
 
         imgs = load_prepared(images)["test_images"]
         return images.stem, torch.from_numpy(imgs.reshape(len(imgs), -1).astype(np.float32) / 127.5 - 1)
-    from alphabridge.data.gaussians import GaussiansData, make_splits
-
-    return "gaussians", make_splits(from_dict(GaussiansData, cfg["gaussians"]["data"]))["test"]
+    return "gaussians", make_splits(spec.data)["test"]
 
 
 def reconstruction_errors(*, gen, enc, x: torch.Tensor, z: torch.Tensor) -> tuple[np.ndarray, np.ndarray]:

@@ -2,12 +2,33 @@
 expected best score over k configurations. The draw of the configurations is in search_draw."""
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
 import pandas as pd
 
+from alphabridge import checked
 from alphabridge.experiments.search_draw import draw, search_sweeps  # noqa: F401 (the search's public names)
+
+
+@dataclasses.dataclass(frozen=True)
+class SearchSpec:
+    """The `search` section, as the search_table stage reads it: the table shows each configuration's
+    drawn values, so it redraws them from the whole section (the draw is a pure function of it)."""
+
+    seed: int
+    configs: int  # configurations drawn per method
+    trials: int
+    iters: int
+    methods: tuple[str, ...]
+    # the draw's ranges stay the mapping search_draw.draw reads: the workflow draws the runs from the
+    # config's own section, and the table must draw exactly what they trained
+    ranges: dict
+
+
+def parse_search(raw: dict, **_) -> SearchSpec:
+    return checked.section(raw, "search", SearchSpec)
 
 
 def expected_best_of_k(scores, k: int) -> float:
@@ -28,10 +49,11 @@ METRICS = ["modes_covered", "kde_loglik", "hq_fraction", "inception_score"]
 TABLE_COLUMNS = ["method", "config", *VALUE_COLUMNS, "trial", "iteration", *METRICS, "diverged_at", "diverged"]
 
 
-def search_table(search: dict, cells: list[dict]) -> pd.DataFrame:
+def search_table(spec: SearchSpec, cells: list[dict]) -> pd.DataFrame:
     """cells: {method, config, metrics (the path of the cell's final_metrics.csv)}; the drawn values
     come from the same draw as the runs (a pure function of the `search` section)."""
-    drawn = {m: draw(search, m) for m in {c["method"] for c in cells}}
+    section = dataclasses.asdict(spec)  # the section again, as the draw reads it
+    drawn = {m: draw(section, m) for m in {c["method"] for c in cells}}
     rows = []
     for c in cells:
         df = pd.read_csv(c["metrics"])

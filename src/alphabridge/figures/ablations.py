@@ -10,7 +10,8 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from alphabridge import style  # noqa: E402
-from alphabridge.experiments.ablations import robustness_summary  # noqa: E402
+# parse_ablations: the ablation_figure stage reads what the tables read (alphabridge.keys names it here)
+from alphabridge.experiments.ablations import parse_ablations, robustness_summary  # noqa: E402, F401
 
 ROBUSTNESS_SWEEP = "robustness"  # the beta1 x lr sweep: its figure adds the fraction-of-settings panel
 

@@ -3,6 +3,8 @@ drawn configurations (Lucic et al. 2018's curve, with a bootstrap band over conf
 distribution of the configurations' scores, for KDE-LL and modes."""
 from __future__ import annotations
 
+import dataclasses
+
 import matplotlib
 import matplotlib.ticker
 
@@ -11,11 +13,20 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from alphabridge import style  # noqa: E402
+from alphabridge import checked, style  # noqa: E402
 from alphabridge.experiments.search import best_of_k_curve, config_scores  # noqa: E402
 
 N_BOOT = 1000  # bootstrap resamples of the configurations (the band's 5% and 95% quantiles)
 PANELS = [("kde_loglik", "final KDE log-likelihood"), ("modes_covered", "modes covered (of 25)")]
+
+
+@dataclasses.dataclass(frozen=True)
+class SearchFigureSpec:
+    seed: int  # the bootstrap's and the jitter's seed
+
+
+def parse_search_figure(raw: dict, **_) -> SearchFigureSpec:
+    return SearchFigureSpec(seed=checked.value(raw, "search.seed", int))
 
 
 def curves(table: pd.DataFrame, *, seed: int) -> pd.DataFrame:
