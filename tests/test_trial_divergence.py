@@ -132,14 +132,14 @@ def test_image_metrics_skip_a_diverged_trial(tmp_path, monkeypatch):
     without scoring the void samples; earlier iterations are scored as usual."""
     from alphabridge.experiments import image_metrics as im
 
-    section = defaults.config()["images"]["runs"]["digits"]
+    spec = spec_of("image_metrics", defaults.config(), dataset="digits", method="dcgan")
     scored = []
     monkeypatch.setattr(im, "load_reference", lambda path, device: None)
     monkeypatch.setattr(im, "score", lambda images, **_: scored.append(images.shape) or
                         ({"fid": 1.0, "inception_score": 2.0}, None))
     arrays = {f"it{k}": np.zeros((2, 5, 64), np.uint8) for k in (20, 40, 60)}
     np.savez(tmp_path / "s.npz", **arrays, diverged_at=np.array([0, 40]))  # trial 1 diverged at 40
-    rows = im.metrics_along_training(samples_npz=tmp_path / "s.npz", section=section, dataset="digits",
+    rows = im.metrics_along_training(samples_npz=tmp_path / "s.npz", run=spec.run, plan=spec.plan, dataset="digits",
                                      method="dcgan", net=None, ref_stats=tmp_path / "ref", batch_size=5, device="cpu")
     assert list(rows.iteration) == [20, 20, 40, 40, 60, 60] and list(rows.trial) == [0, 1] * 3
     assert len(scored) == 4 and scored[0] == (5, 1, 8, 8)

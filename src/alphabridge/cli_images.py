@@ -31,32 +31,34 @@ def _image_fig(a):
 
 
 def _image_fig6_data(a):
-    _lib("experiments.image_figs").fig6_data(cfg=_spec(a, "image_fig6_data"), dataset=a.dataset, ckpt=a.ckpt,
+    _lib("experiments.image_figs").fig6_data(spec=_spec(a, "image_fig6_data"), dataset=a.dataset, ckpt=a.ckpt,
                                              dataset_npz=a.data, out_npz=a.out)
 
 
 def _image_classifier(a):
-    im, cfg = _lib("experiments.image_metrics"), _spec(a, "image_classifier")
-    header = im.fit_classifier(images_npz=a.data, ccfg=cfg["images"]["classifier"], out=a.out, report=a.report,
-                               device=im.device_of(cfg), progress=not a.quiet)
+    im, spec = _lib("experiments.image_metrics"), _spec(a, "image_classifier")
+    header = im.fit_classifier(images_npz=a.data, ccfg=spec.classifier, out=a.out, report=a.report,
+                               device=_lib("runtime").setup(spec.runtime), progress=not a.quiet)
     print("domain classifier:", json.dumps(header))
 
 
 def _image_score(a):
-    im, cfg = _lib("experiments.image_metrics"), _spec(a, f"image_{a.score}")
-    net, device, bs = im.scorer(cfg, kind=a.net, classifier=a.classifier)
+    im, spec = _lib("experiments.image_metrics"), _spec(a, f"image_{a.score}")
+    # the reference statistics' spec is the scorer itself; every other scoring spec holds one
+    scorer = spec if a.score == "ref_stats" else spec.scorer
+    net, device, bs = im.scorer(scorer, kind=a.net, classifier=a.classifier)
     common = dict(net=net, batch_size=bs, device=device)
     if a.score == "ref_stats":
         im.reference_stats(images_npz=a.data, out=a.out, meta={"feature_net": a.net, "split": "test"}, **common)
     elif a.score == "metrics":
-        _write(im.metrics_along_training(samples_npz=a.samples, section=cfg["images"]["runs"][a.dataset],
-                                         dataset=a.dataset, method=a.method, ref_stats=a.ref, **common), a.out)
+        _write(im.metrics_along_training(samples_npz=a.samples, run=spec.run, plan=spec.plan, dataset=a.dataset,
+                                         method=a.method, ref_stats=a.ref, **common), a.out)
     elif a.score == "real":
-        _write(im.real_scores(cfg=cfg, dataset=a.dataset, images_npz=a.data, ref_stats=a.ref,
-                              features_out=a.features_out, samples_out=a.samples_out, **common), a.out)
+        _write(im.real_scores(spec=spec, images_npz=a.data, ref_stats=a.ref, features_out=a.features_out,
+                              samples_out=a.samples_out, **common), a.out)
     else:
-        _write(im.final_scores(cfg=cfg, dataset=a.dataset, method=a.method, ckpt=a.ckpt, ref_stats=a.ref,
-                               label=a.label, features_out=a.features_out, samples_out=a.samples_out, **common), a.out)
+        _write(im.final_scores(spec=spec, method=a.method, ckpt=a.ckpt, ref_stats=a.ref, label=a.label,
+                               features_out=a.features_out, samples_out=a.samples_out, **common), a.out)
 
 
 def _image_table(a):

@@ -4,19 +4,38 @@ G(E(x)) through the transplanted inference arm, and a walk along a latent direct
 encoder means of labelled images (class labels for digits/MNIST, an attribute for CelebA)."""
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
 import torch
 
+from alphabridge import checked
 from alphabridge.data.images import load_prepared, to_uint8
-from alphabridge import device as dev
-from alphabridge.experiments.images import image_shape, image_train_config
+from alphabridge.experiments.image_specs import run_shape
+from alphabridge.experiments.images import image_train_config
 from alphabridge.io import atomic_path
-from alphabridge.train.state import init_state, restore_checkpoint
+from alphabridge.runtime import Runtime, parse_runtime, setup
+from alphabridge.train.state import TrainConfig, init_state, restore_checkpoint
 
 
 # Figures show trial 0; every trial's arrays are computed (the models run all trials at once).
+
+
+@dataclasses.dataclass(frozen=True)
+class Fig6Spec:
+    """image_fig6_data: the final alpha-Bridge model of one images.runs.<dataset>, and where it runs."""
+
+    runtime: Runtime
+    train: TrainConfig  # the model, rebuilt as it was trained (the training path's own builder reads it)
+    shape: tuple[int, int, int]  # (C, H, W)
+    seed: int  # the run's seed: the latent draws are seeded from it
+
+
+def parse_fig6(raw: dict, *, dataset: str, **_) -> Fig6Spec:
+    s = f"images.runs.{dataset}"
+    return Fig6Spec(runtime=parse_runtime(raw), train=image_train_config(checked.at(raw, s), method="alpha_bridge"),
+                    shape=run_shape(raw, s), seed=checked.value(raw, f"{s}.seed", int))
 
 
 def _unit(x: np.ndarray, device, trials: int) -> torch.Tensor:
@@ -31,16 +50,13 @@ def latent_direction(means: torch.Tensor, *, positive: np.ndarray, negative: np.
     return means[torch.from_numpy(positive)].mean(0) - means[torch.from_numpy(negative)].mean(0)
 
 
-def fig6_data(*, cfg: dict, dataset: str, ckpt: Path, dataset_npz: Path, out_npz: Path, n: int = 8,
+def fig6_data(*, spec: Fig6Spec, dataset: str, ckpt: Path, dataset_npz: Path, out_npz: Path, n: int = 8,
               steps: int = 7, source_class: int = 1, target_class: int = 7, attribute: str = "Smiling") -> None:
-    section = cfg["images"]["runs"][dataset]
-    device, _ = dev.setup(cfg)
-    tcfg = image_train_config(section, method="alpha_bridge")
-    c, h, w = image_shape(section)
+    device, tcfg, (c, h, w) = setup(spec.runtime), spec.train, spec.shape
     state = init_state(tcfg, x_dim=c * h * w, device=device)
     restore_checkpoint(state, ckpt)
     gen, enc = state.gen, state.enc
-    g = torch.Generator().manual_seed(section["seed"] + 777)
+    g = torch.Generator().manual_seed(spec.seed + 777)
     data = load_prepared(dataset_npz)
     with torch.no_grad():
         z = torch.randn(1, n, tcfg.model.z_dim, generator=g).expand(tcfg.trials, -1, -1).to(device)

@@ -14,13 +14,17 @@ from alphabridge.data.images import load_prepared, to_unit_range
 from alphabridge.data.stacked import mode_coverage
 from alphabridge import device as dev
 from alphabridge.choices import FEATURE_NETS, one_of
-from alphabridge import methods
-from alphabridge.experiments.images import image_shape, image_train_config
+from alphabridge.experiments.image_specs import (ClassifierConfig, FinalScoresSpec, ScoredRun, ScorerSpec,
+                                                 ScoresConfig)
+# the scoring stages' parse functions (alphabridge.keys names them in this module, the stages' own)
+from alphabridge.experiments.image_specs import (parse_classifier, parse_final, parse_metrics,  # noqa: F401
+                                                 parse_real, parse_ref_stats)
 from alphabridge.io import atomic_path
 from alphabridge.metrics import fidelity
 from alphabridge.metrics import inception as inc
 from alphabridge.metrics.classifier import (ClassifierArch, as_stacked, evaluate_accuracy, load_classifier,
                                             save_classifier, train_classifier)
+from alphabridge.runtime import setup
 from alphabridge.train.loop import saved_keys
 from alphabridge.train.sampling import generate
 from alphabridge.train.schedule import step_and_alpha
@@ -40,20 +44,14 @@ TABLE_COLUMNS = ["method", *(f"{k}_{s}" for k in TABLE_SCORES for s in ("mean", 
                  "n_samples"]
 
 
-def device_of(cfg: dict):
-    """The job's device, resolved (and logged) once from the slice's device and precision."""
-    return dev.setup(cfg)[0]
-
-
-def scorer(cfg: dict, *, kind: str, classifier: Path | None):
+def scorer(spec: ScorerSpec, *, kind: str, classifier: Path | None):
     """(feature net on the job's device, the device, the feature batch size) of a scoring job."""
-    device = device_of(cfg)
-    inception = cfg["images"]["inception"]
-    net = feature_net(kind=kind, classifier=classifier, hub_dir=inception["hub_dir"], device=device)
-    return net, device, inception["batch_size"]
+    device = setup(spec.runtime)
+    net = feature_net(kind=kind, classifier=classifier, hub_dir=spec.inception.hub_dir, device=device)
+    return net, device, spec.inception.batch_size
 
 
-def fit_classifier(*, images_npz: Path, ccfg: dict, out: Path, report: Path | None = None, device="cpu",
+def fit_classifier(*, images_npz: Path, ccfg: ClassifierConfig, out: Path, report: Path | None = None, device="cpu",
                    progress: bool = False) -> dict:
     """Train the domain classifier on the train split (a stacked dataset's source digits); its test
     accuracy goes in its header (and, as JSON, to `report`). On stacked data the saved net reads
@@ -63,10 +61,9 @@ def fit_classifier(*, images_npz: Path, ccfg: dict, out: Path, report: Path | No
     src = {k.removeprefix("source_"): v for k, v in data.items() if k.startswith("source_")} if stacked else data
     if src["train_images"].shape[1] != 1:
         raise ValueError("the domain classifier is for 1-channel digits / MNIST; use feature_net: inception")
-    arch = ClassifierArch(feature_dim=ccfg["feature_dim"])
-    net = train_classifier(to_unit_range(src["train_images"]), src["train_labels"], epochs=ccfg["epochs"],
-                           lr=ccfg["lr"], batch_size=ccfg["batch_size"], seed=ccfg["seed"], device=device, arch=arch,
-                           progress=progress)
+    arch = ClassifierArch(feature_dim=ccfg.feature_dim)
+    net = train_classifier(to_unit_range(src["train_images"]), src["train_labels"], epochs=ccfg.epochs, lr=ccfg.lr,
+                           batch_size=ccfg.batch_size, seed=ccfg.seed, device=device, arch=arch, progress=progress)
     acc = evaluate_accuracy(net, to_unit_range(src["test_images"]), src["test_labels"], device=device)
     header = {"test_accuracy": acc, "n_train": len(src["train_images"]), "n_test": len(src["test_images"])}
     if stacked:
@@ -146,47 +143,48 @@ def score(images: torch.Tensor, *, net, ref: tuple, batch_size: int, device, mod
     return out, feats
 
 
-def kid_prc(fake: np.ndarray, real: np.ndarray, *, scores: dict, device) -> dict:
+def kid_prc(fake: np.ndarray, real: np.ndarray, *, scores: ScoresConfig, device) -> dict:
     """KID (mean and std over subsets) and precision / recall of generated against real features,
     as configured in images.scores (the caller passes the first images.scores.samples of each)."""
-    kid, kid_std = fidelity.kid(fake, real, subsets=scores["kid_subsets"], subset_size=scores["kid_subset_size"],
-                                seed=scores["seed"])
-    precision, recall = fidelity.precision_recall(fake, real, k=scores["prc_k"], device=device)
+    kid, kid_std = fidelity.kid(fake, real, subsets=scores.kid_subsets, subset_size=scores.kid_subset_size,
+                                seed=scores.seed)
+    precision, recall = fidelity.precision_recall(fake, real, k=scores.prc_k, device=device)
     return {"kid": kid, "kid_std": kid_std, "precision": precision, "recall": recall}
 
 
-def metrics_along_training(*, samples_npz: Path, section: dict, dataset: str, method: str, net, ref_stats: Path,
-                           batch_size: int, device) -> pd.DataFrame:
+def metrics_along_training(*, samples_npz: Path, run: ScoredRun, plan: dict | None, dataset: str, method: str, net,
+                           ref_stats: Path, batch_size: int, device) -> pd.DataFrame:
     """FID / IS of every trial's saved samples at every saved iteration (one row per iteration and
-    trial); NaN for a trial from its first non-finite iteration on."""
-    shape = image_shape(section)
+    trial); NaN for a trial from its first non-finite iteration on. `plan`: alpha-Bridge's Step
+    lengths and schedule, which label each iteration (None: a one-run method)."""
     ref = load_reference(ref_stats, device=device)
     rows = []
     with np.load(samples_npz) as npz:
         for key in saved_keys(npz.files):
             it = int(key[2:])
             x_all = npz[key]
-            step, alpha = step_and_alpha(it, section["alpha_bridge"] if methods.get(method).steps else None)
+            step, alpha = step_and_alpha(it, plan)
             for trial in range(len(x_all)):
                 dead = int(npz["diverged_at"][trial]) if "diverged_at" in npz.files else 0
                 if dead and it >= dead:  # uint8 samples cannot hold NaN: the mark says they are void
                     m = {"fid": float("nan"), "inception_score": float("nan")}
                 else:
-                    m = score(_images(x_all[trial], shape), net=net, ref=ref, batch_size=batch_size, device=device)[0]
+                    m = score(_images(x_all[trial], run.shape), net=net, ref=ref, batch_size=batch_size,
+                              device=device)[0]
                 rows.append({"method": method, "dataset": dataset, "trial": trial, "iteration": it, "step": step,
-                             "alpha": alpha, **m, "feature_net": section["eval"]["feature_net"]})
+                             "alpha": alpha, **m, "feature_net": run.feature_net})
     return pd.DataFrame(rows, columns=METRIC_COLUMNS)
 
 
-def score_sets(x, *, dead, section: dict, scores: dict, label: str, net, ref_stats: Path, batch_size: int, device,
-               features_out: Path | None = None, samples_out: Path | None = None) -> pd.DataFrame:
+def score_sets(x, *, dead, run: ScoredRun, scores: ScoresConfig, label: str, net, ref_stats: Path, batch_size: int,
+               device, features_out: Path | None = None, samples_out: Path | None = None) -> pd.DataFrame:
     """One final-scores row per set of uint8 images x [T, n, C*H*W] (NaN for a trial in `dead`): FID,
     IS, modes (classifier features only), and KID and precision / recall on the first
     images.scores.samples features of each side. The compared features go to `features_out` (npz: fake
     [T, m, D], NaN for a dead trial, and real [m', D]) and the images to `samples_out` (npz: x, dead)."""
-    n, shape = x.shape[1], image_shape(section)
-    ref, real = load_reference(ref_stats, device=device), real_features(ref_stats)[: scores["samples"]]
-    modes = section["eval"]["feature_net"] == "classifier"  # Inception's 1008 classes are not the data's modes
+    n, shape = x.shape[1], run.shape
+    ref, real = load_reference(ref_stats, device=device), real_features(ref_stats)[: scores.samples]
+    modes = run.feature_net == "classifier"  # Inception's 1008 classes are not the data's modes
     rows, kept = [], []
     for trial in range(len(x)):
         if trial in dead:
@@ -194,13 +192,13 @@ def score_sets(x, *, dead, section: dict, scores: dict, label: str, net, ref_sta
         else:
             m, feats = score(_images(x[trial], shape), net=net, ref=ref, batch_size=batch_size, device=device,
                              modes=modes)
-            fake = feats[: scores["samples"]]
+            fake = feats[: scores.samples]
             m.update(kid_prc(fake, real, scores=scores, device=device))
         kept.append(fake)
         rows.append({"method": label, "trial": trial, **m, "n_samples": n,
-                     "feature_net": section["eval"]["feature_net"], "diverged": trial in dead})
+                     "feature_net": run.feature_net, "diverged": trial in dead})
     if features_out is not None:
-        size = next((f.shape for f in kept if f is not None), (min(n, scores["samples"]), real.shape[1]))
+        size = next((f.shape for f in kept if f is not None), (min(n, scores.samples), real.shape[1]))
         fake = np.stack([np.full(size, np.nan) if f is None else f for f in kept]).astype(np.float32)
         with atomic_path(features_out, suffix=".npz") as tmp:
             np.savez(tmp, fake=fake, real=real.astype(np.float32))
@@ -210,32 +208,29 @@ def score_sets(x, *, dead, section: dict, scores: dict, label: str, net, ref_sta
     return pd.DataFrame(rows, columns=FINAL_COLUMNS)
 
 
-def final_scores(*, cfg: dict, dataset: str, method: str, ckpt: Path, device, label: str | None = None,
+def final_scores(*, spec: FinalScoresSpec, method: str, ckpt: Path, device, label: str | None = None,
                  **kw) -> pd.DataFrame:
     """score_sets of eval.final_samples fresh images from each trial's model in `ckpt` (the paper's
     table, per trial; `label` names its rows, the method by default). `device` is where the feature
     net lives (the job's, resolved once by the caller)."""
-    section = cfg["images"]["runs"][dataset]
-    n, c, h, w = section["eval"]["final_samples"], *image_shape(section)
-    tcfg = image_train_config(section, method=method)
+    n, (c, h, w), tcfg = spec.run.final_samples, spec.run.shape, spec.train
     state = init_state(tcfg, x_dim=c * h * w, device=device)
     diverged = restore_checkpoint(state, ckpt).get("diverged", {})
     z = torch.randn(tcfg.trials, n, tcfg.model.z_dim, generator=torch.Generator().manual_seed(4242))
     x = generate(state.gen, z.to(device), as_uint8=True).reshape(tcfg.trials, n, -1)
-    return score_sets(x, dead=set(diverged), section=section, scores=cfg["images"]["scores"], label=label or method,
-                      device=device, **kw)
+    return score_sets(x, dead=set(diverged), run=spec.run, scores=spec.scores, label=label or method, device=device,
+                      **kw)
 
 
-def real_scores(*, cfg: dict, dataset: str, images_npz: Path, **kw) -> pd.DataFrame:
+def real_scores(*, spec: FinalScoresSpec, images_npz: Path, **kw) -> pd.DataFrame:
     """score_sets of real train images, as many as eval.final_samples (fewer if the split is smaller;
     a seeded subset): the scores a perfect generator would get, the ceiling of each metric."""
-    section = cfg["images"]["runs"][dataset]
     train = load_prepared(images_npz)["train_images"]
-    m = min(section["eval"]["final_samples"], len(train))
-    idx = np.sort(np.random.default_rng(np.random.SeedSequence([section["seed"], 7])).choice(len(train), m,
-                                                                                              replace=False))
-    return score_sets(train[idx].reshape(1, m, -1), dead=set(), section=section, scores=cfg["images"]["scores"],
-                      label="real_data", **kw)
+    m = min(spec.run.final_samples, len(train))
+    idx = np.sort(np.random.default_rng(np.random.SeedSequence([spec.run.seed, 7])).choice(len(train), m,
+                                                                                             replace=False))
+    return score_sets(train[idx].reshape(1, m, -1), dead=set(), run=spec.run, scores=spec.scores, label="real_data",
+                      **kw)
 
 
 def image_table(finals: pd.DataFrame) -> pd.DataFrame:
