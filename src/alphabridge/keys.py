@@ -96,7 +96,7 @@ def _const(*keys: str) -> Callable[..., list[str]]:
 class Stage:
     module: str  # the implementing module: its imports are the stage's code inputs
     keys: Callable[..., list[str]] = _const()  # wildcards -> dotted config paths the stage reads
-    parse: str | None = None  # the module's function (slice, **wildcards) -> typed spec; None: the slice
+    parse: str | None = None  # the module's function (slice, **wildcards) -> typed spec; None: reads no key
 
 
 STAGES: dict[str, Stage] = {
