@@ -22,8 +22,8 @@ RUNTIME = ("device", "precision")  # what every job that runs torch models reads
 AB_KEYS = {
     "I": ("step1_iters", "sigma", "update_order", "d_reg", "gp_weight"),
     "II": ("step2_iters", "sigma", "update_order", "d_reg", "gp_weight", "schedule", "clamp_logw",
-           "self_normalize"),
-    "III": ("step3_iters", "sigma", "update_order", "d_reg", "gp_weight"),
+           "self_normalize", "reset_adam"),
+    "III": ("step3_iters", "sigma", "update_order", "d_reg", "gp_weight", "reset_adam"),
 }
 FIG1_AB_KEYS = tuple(sorted(set(AB_KEYS["I"]) | set(AB_KEYS["II"])))  # Step I restored, then Step II
 # what every 25-Gaussians training job reads of its section (the data draw without the held-out splits)
