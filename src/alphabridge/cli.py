@@ -11,6 +11,7 @@ from pathlib import Path
 
 from alphabridge import __version__, methods
 from alphabridge.cli_common import FIG, PS, P, _csvs, _lib, _npz, _save, _spec, _write
+from alphabridge.cli_confirm import CONFIRM_COMMANDS
 from alphabridge.cli_images import IMAGE_COMMANDS
 from alphabridge.errors import CheckpointError, ConfigError, DatasetUnavailable, TrainingDiverged, WeightsUnavailable
 
@@ -174,6 +175,7 @@ COMMANDS = {
     "search-fig": (_search_fig, "random search: expected best of k configurations, and every configuration's score",
                    FIG, {"table": P, "curves": dict(P, help="CSV of the drawn curves: method, metric, k, "
                                                     "expected_best, low, high")}, {}),
+    **CONFIRM_COMMANDS,
     **IMAGE_COMMANDS,
 }
 
