@@ -25,9 +25,9 @@ def _config():
 
 def test_confirmation_seeds_are_disjoint_from_every_seed_that_chose_something():
     used = seeds_used(_config())
-    held = used.pop("confirm")
+    held = set(*used.pop("confirm"))
     assert held == set(range(100, 110))
-    assert used and all(not (held & s) for s in used.values())
+    assert used and all(not (held & set(r)) for rs in used.values() for r in rs)
     # every arm runs on exactly those seeds, with the configured trials
     for sweep in confirm_sweeps(_config()).values():
         for override in sweep["settings"].values():

@@ -119,7 +119,7 @@ STAGES: dict[str, Stage] = {
     "ablations_all": Stage("alphabridge.experiments.ablations"),
     "ablation_figure": Stage("alphabridge.figures.ablations", _const("ablations.success_modes")),
     "search_table": Stage("alphabridge.experiments.search", _const("search")),
-    "search_figure": Stage("alphabridge.figures.search", _const("search.seed")),
+    "search_figure": Stage("alphabridge.figures.search", _const("search.seeds")),
     "confirm_table": Stage("alphabridge.experiments.confirm", _const("confirm.baselines", "confirm.contrasts"),
                            "confirm_spec"),
     "confirm_figure": Stage("alphabridge.figures.confirm", _const("confirm.baselines", "confirm.contrasts"),

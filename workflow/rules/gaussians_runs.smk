@@ -17,7 +17,7 @@ GDIR = "results/gaussians"
 ADIR = "results/ablations"
 VARIANTS = variant_configs(config)  # "sweep/setting" -> full config
 SWEEPS = config.get("ablations", {}).get("sweeps", {})
-# the random search's drawn configurations: sweeps search_<method>, each setting at its own beta1
+# the random search's drawn configurations: sweeps search_s<seed>_<method>, each setting at its own beta1
 SEARCH = search_sweeps(config)
 # the held-out confirmation's arms: sweeps confirm_<method>, each arm at its own beta1s
 CONFIRM = confirm_sweeps(config)
@@ -104,7 +104,7 @@ def ablation_cells(sweep):
 
 
 def search_cells():
-    """The random search's cells: one per method and drawn configuration."""
+    """The random search's cells: one per draw, method and drawn configuration."""
     cells = []
     for sweep, spec in SEARCH.items():
         m = spec["methods"][0]
@@ -112,7 +112,7 @@ def search_cells():
             b1 = str(spec["beta1_of"][name][0])
             run = f"{ADIR}/{sweep}/{name}"
             metrics = shared(run, m, b1, "metrics", "final_metrics.csv")
-            cells.append({"method": m, "config": name, "metrics": metrics})
+            cells.append({"draw": spec["draw"], "method": m, "config": name, "metrics": metrics})
     return cells
 
 

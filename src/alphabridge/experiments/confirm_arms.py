@@ -37,21 +37,25 @@ def confirm_sweeps(config: dict) -> dict[str, dict]:
     return out
 
 
-def seeds_used(config: dict) -> dict[str, set[int]]:
-    """The trial seeds of every part of the study that chose something, and the confirmation's: the
-    confirmation's must be disjoint from the others (config.semantic_problems refuses otherwise)."""
+def seeds_used(config: dict) -> dict[str, list[range]]:
+    """The trial seeds (as ranges: a run of T trials from seed s uses s .. s+T-1) of every part of the
+    study that chose something, and the confirmation's, which must be disjoint from the others
+    (config.semantic_problems refuses otherwise)."""
     g = config["gaussians"]
-    out = {"gaussians (Fig. 4, the ablation study, the combined-best cell)": set(range(g["seed"], g["seed"] + g["trials"]))}
-    for sweep in config.get("ablations", {}).get("sweeps", {}).values():
-        for override in sweep["settings"].values():
-            o = {**g, **override.get("gaussians", {})}
-            out["gaussians (Fig. 4, the ablation study, the combined-best cell)"] |= set(range(o["seed"], o["seed"] + o["trials"]))
+    runs = [g] + [{**g, **o.get("gaussians", {})} for sw in config.get("ablations", {}).get("sweeps", {}).values()
+                  for o in sw["settings"].values()]
+    out = {"gaussians (Fig. 4, the ablation study, the combined-best cell)":
+           sorted({range(r["seed"], r["seed"] + r["trials"]) for r in runs}, key=lambda r: (r.start, r.stop))}
     if config.get("search"):
-        out["search"] = set(range(g["seed"], g["seed"] + config["search"]["trials"]))
+        out["search"] = [range(g["seed"], g["seed"] + config["search"]["trials"])]
     if config.get("confirm"):
         c = config["confirm"]
-        out["confirm"] = set(range(c["seed"], c["seed"] + c["trials"]))
+        out["confirm"] = [range(c["seed"], c["seed"] + c["trials"])]
     return out
+
+
+def _overlap(a: range, b: range) -> range:
+    return range(max(a.start, b.start), min(a.stop, b.stop))
 
 
 def problems(config: dict) -> list[str]:
@@ -79,10 +83,11 @@ def problems(config: dict) -> list[str]:
                 arm_beta1s(confirm, confirm["arms"][names[pair[1]]])):
             out.append(f"config key 'confirm.contrasts[{i}]': {pair} share no beta1")
     used = seeds_used(config)
-    held = used.pop("confirm", set())
-    for part, seeds in used.items():
-        if held & seeds:
-            out.append(f"config key 'confirm.seed': the confirmation's trial seeds {sorted(held & seeds)} are also "
-                       f"{part}'s; it must use seeds that chose nothing (e.g. confirm.seed >= "
-                       f"{max(max(s) for s in used.values()) + 1})")
+    held, = used.pop("confirm")
+    for part, ranges in used.items():
+        common = [o for r in ranges if len(o := _overlap(held, r))]
+        if common:
+            out.append(f"config key 'confirm.seed': the confirmation's trial seeds {common[0].start}.."
+                       f"{common[0].stop - 1} are also {part}'s; it must use seeds that chose nothing (e.g. "
+                       f"confirm.seed >= {max(r.stop for rs in used.values() for r in rs)})")
     return out

@@ -18,7 +18,7 @@ PANELS = [("modes_covered", "final modes (of 25)"), ("kde_loglik", "final KDE lo
 def plot_confirm(trials: pd.DataFrame, contrasts: pd.DataFrame, *, spec: ConfirmSpec):
     beta1s = sorted(trials.beta1.unique())
     arms = list(dict.fromkeys(trials.arm))
-    fig, axes = plt.subplots(len(PANELS) + 1, len(beta1s), figsize=(3.9 * len(beta1s), 9.6), squeeze=False,
+    fig, axes = plt.subplots(len(PANELS) + 1, len(beta1s), figsize=(4.6 * len(beta1s), 9.6), squeeze=False,
                              layout="constrained")
     for j, b1 in enumerate(beta1s):
         for i, (metric, title) in enumerate(PANELS):
@@ -34,12 +34,11 @@ def plot_confirm(trials: pd.DataFrame, contrasts: pd.DataFrame, *, spec: Confirm
                 jitter = np.random.default_rng(y).uniform(-0.2, 0.2, size=len(s))
                 ax.scatter(s, y + jitter, s=8, color=c, alpha=0.5, lw=0)
                 ax.errorbar(s.mean(), y, xerr=s.std(ddof=1) if len(s) > 1 else 0, fmt="o", ms=4, color=c, capsize=2)
-            if best is not None:
-                ax.axvline(means[best], color="0.4", ls="--", lw=0.8, label=f"best baseline: {best}")
-                ax.legend(fontsize=6, loc="lower left")
+            if best is not None:  # named in the title: a legend would sit on the trials
+                ax.axvline(means[best], color="0.4", ls="--", lw=0.8)
             ax.set_yticks(range(len(arms)), arms, fontsize=6)
             ax.invert_yaxis()
-            ax.set_title(f"β1 = {b1}: {title}", fontsize=8)
+            ax.set_title(f"β1 {b1}: {title}" + (f"\n(dashed: {best})" if best else ""), fontsize=7)
             ax.tick_params(labelsize=7)
             ax.grid(alpha=0.3, axis="x")
         ax = axes[-1, j]
@@ -49,10 +48,11 @@ def plot_confirm(trials: pd.DataFrame, contrasts: pd.DataFrame, *, spec: Confirm
         ax.axvline(0, color="0.4", lw=0.8)
         ax.set_yticks(range(len(cs)), [f"{r.a}\n − {r.b}" for r in cs.itertuples()], fontsize=6)
         ax.invert_yaxis()
-        ax.set_title(f"β1 = {b1}: contrasts, modes (95 % interval)", fontsize=8)
+        ax.set_title(f"β1 {b1}: contrasts, modes (95 % CI)", fontsize=7)
         ax.tick_params(labelsize=7)
         ax.grid(alpha=0.3, axis="x")
     n = int(trials.groupby(["arm", "beta1"]).trial.nunique().min())
     fig.suptitle(f"held-out confirmation: {n} trials per arm on seeds that chose nothing\n"
-                 "dots: trials; bars: mean ± std; a diverged trial scores the worst value", fontsize=8)
+                 "dots: trials; bars: mean ± std; dashed: the best baseline's mean\n"
+                 "a diverged trial scores the worst value", fontsize=7)
     return fig
