@@ -144,3 +144,17 @@ def test_the_smoke_confirmation_table_recomputes_from_its_cells(smoke):
     contrasts = pd.read_csv(smoke / "results/tables/confirm_contrasts.csv")
     assert set(zip(contrasts.a, contrasts.b)) == {("alpha_bridge", "alpha_bridge_no_step2")}
     assert (smoke / "results/figures/confirm.pdf").stat().st_size > 0
+
+
+def test_summarise_confirm_prints_the_tables_numbers_and_what_each_interval_supports(smoke, capsys):
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("summarise_confirm", REPO / "bench/summarise_confirm.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    assert (mod.verdict(0.1, 2), mod.verdict(-2, -0.1), mod.verdict(-1, 1)[:6]) == ("above", "below", "within")
+    assert mod.main(["--root", str(smoke)]) == 0
+    text = capsys.readouterr().out
+    r = pd.read_csv(smoke / "results/tables/confirm.csv").set_index("arm").loc["alpha_bridge"]
+    assert f"alpha_bridge b1 0.5: modes {r.modes_covered_mean:.1f} ± {r.modes_covered_std:.1f}" in text
+    assert f"KDE-LL - rkl_gp: {r.kde_loglik_diff:+.2f} [{r.kde_loglik_diff_low:+.2f}" in text
+    assert "alpha_bridge - alpha_bridge_no_step2, b1 0.5, modes_covered" in text
