@@ -66,15 +66,17 @@ def check_cells(table, cfg, *, n_cells, seed, root) -> list[str]:
     g = cfg["gaussians"]
     data = GaussiansData(**{**g["data"], "grid": tuple(g["data"]["grid"])})
     splits = {k: v.double().numpy() for k, v in make_splits(data).items() if k != "train"}
-    cells = table[["method", "config"]].drop_duplicates().reset_index(drop=True)
+    cells = table[["draw", "method", "config"]].drop_duplicates().reset_index(drop=True)
     pick = cells.sample(n=min(n_cells, len(cells)), random_state=seed)
     bad = []
     for c in pick.itertuples():
-        npz_path, = (root / f"results/ablations/search_{c.method}/{c.config}/{c.method}").glob("b1_*/samples.npz")
+        run = root / f"results/ablations/search_s{c.draw}_{c.method}/{c.config}/{c.method}"
+        npz_path, = run.glob("b1_*/samples.npz")
         with np.load(npz_path) as npz:
             last = max((k for k in npz.files if k.startswith("it")), key=lambda k: int(k[2:]))
             x_all = npz[last].astype(np.float64)
-        rows = table[(table.method == c.method) & (table.config == c.config)].sort_values("trial")
+        rows = table[(table["draw"] == c.draw) & (table.method == c.method) & (table.config == c.config)]
+        rows = rows.sort_values("trial")
         for r in rows.itertuples():
             if r.diverged:
                 print(f"{c.method} {c.config} trial {r.trial}: diverged at {r.diverged_at}, not scored")
@@ -94,15 +96,16 @@ def check_curves(table, curves) -> list[str]:
     for metric in ("kde_loglik", "modes_covered"):
         worst = 0.0 if metric == "modes_covered" else table[metric].min()  # a diverged trial scores the worst
         score = table[metric].where(~table.diverged.astype(bool), worst).fillna(worst)
-        per_cfg = table.assign(s=score).groupby(["method", "config"]).s.mean()
-        for method, s in per_cfg.groupby(level=0):
+        per_cfg = table.assign(s=score).groupby(["draw", "method", "config"]).s.mean()
+        for (d, method), s in per_cfg.groupby(level=[0, 1]):
             s = s.to_numpy()
             for k in range(1, len(s) + 1):
                 brute = np.mean([max(sub) for sub in itertools.combinations(s, k)])
-                drawn = curves.query("method == @method and metric == @metric and k == @k").expected_best.item()
+                drawn = curves.query("draw == @d and method == @method and metric == @metric and k == @k")
+                drawn = drawn.expected_best.item()
                 bad += [] if abs(brute - drawn) <= 1e-9 * max(1, abs(brute)) else \
-                    [f"curve {method} {metric} k={k}: {drawn} != {brute}"]
-            print(f"curve {method} {metric}: k = 1..{len(s)} checked; best of all {s.max():.4g}, "
+                    [f"curve draw {d} {method} {metric} k={k}: {drawn} != {brute}"]
+            print(f"curve draw {d} {method} {metric}: k = 1..{len(s)} checked; best of all {s.max():.4g}, "
                   f"mean {s.mean():.4g}")
     return bad
 

@@ -41,7 +41,7 @@ IMAGE_METRICS = ["results/images/digits/alpha_bridge/metrics.csv", "results/imag
                  "results/tables/digits.csv"]
 SWEEP_TARGETS = ["results/figures/ablation_order.pdf", "results/figures/ablation_schedule.pdf"]
 SMOKE_TARGETS = [*GAUSSIANS_TARGETS, "results/figures/fig2.pdf", *IMAGE_FIGS, *IMAGE_METRICS,
-                 "results/tables/stacked_digits.csv", *SWEEP_TARGETS]
+                 "results/tables/stacked_digits.csv", *SWEEP_TARGETS, "results/figures/confirm.pdf"]
 
 
 @pytest.fixture(scope="session")

@@ -193,8 +193,20 @@ def test_search(cfg, monkeypatch):
     from alphabridge.figures import search
 
     s, rng = cfg["search"], np.random.default_rng(0)
-    rows = [{"method": m, "config": c, "trial": t, "kde_loglik": rng.uniform(-20, 2),
+    rows = [{"draw": d, "method": m, "config": c, "trial": t, "kde_loglik": rng.uniform(-20, 2),
              "modes_covered": int(rng.integers(0, 26)), "diverged": bool(rng.uniform() < 0.05)}
-            for m in s["methods"] for c in range(s["configs"]) for t in range(s["trials"])]
+            for d in s["seeds"] for m in s["methods"] for c in range(s["configs"]) for t in range(s["trials"])]
     monkeypatch.setattr(search, "N_BOOT", 50)  # the band's quantiles do not move any text; 1000 only cost time
-    _check(search.plot_search(pd.DataFrame(rows), seed=s["seed"]))
+    _check(search.plot_search(pd.DataFrame(rows)))
+
+
+def test_confirm(cfg):
+    from alphabridge.experiments.confirm import arm_table, confirm_spec, contrast_table  # noqa: F401
+    from alphabridge.figures.confirm import plot_confirm
+
+    c, rng = cfg["confirm"], np.random.default_rng(0)
+    rows = [{"arm": a["name"], "method": a["method"], "beta1": b, "trial": t, "modes_covered": rng.uniform(5, 25),
+             "kde_loglik": rng.uniform(-8, -2), "hq_fraction": rng.uniform(0, 0.4)}
+            for a in c["arms"] for b in a.get("beta1s", c["beta1s"]) for t in range(c["trials"])]
+    trials = pd.DataFrame(rows)
+    _check(plot_confirm(trials, contrast_table(trials, contrasts=c["contrasts"]), spec=confirm_spec(cfg)))

@@ -31,7 +31,7 @@ def _typed(spec) -> bool:
 
 
 def test_every_stage_that_reads_keys_declares_a_parse_function():
-    assert len(READING) == 25
+    assert len(READING) == 27
     assert [n for n in READING if stages.get(n).parse is None] == []
 
 
@@ -71,7 +71,7 @@ def _bad(name, cfg, path, value, **wildcards):
     ("image_ref_stats", "precision.tf32", "no", {}),
     ("image_final", "images.scores.samples", None, {"dataset": "digits", "method": "dcgan"}),
     ("image_fig5", "images.runs.digits.alpha_bridge.step2_iters", True, {"datasets": ["digits"]}),
-    ("search_figure", "search.seed", 0.5, {}),
+    ("search_figure", "search.seeds", [0, 0.5], {}),
 ])
 def test_a_wrong_typed_value_is_refused_naming_its_key(cfg, name, path, value, wildcards):
     with pytest.raises(ConfigError, match=rf"config key '{path.replace('.', '[.]')}(\[1\])?': expected"):

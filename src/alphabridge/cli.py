@@ -11,6 +11,7 @@ from pathlib import Path
 
 from alphabridge import __version__, methods
 from alphabridge.cli_common import FIG, PS, P, _csvs, _lib, _npz, _save, _spec, _write
+from alphabridge.cli_confirm import CONFIRM_COMMANDS
 from alphabridge.cli_images import IMAGE_COMMANDS
 from alphabridge.errors import CheckpointError, ConfigError, DatasetUnavailable, TrainingDiverged, WeightsUnavailable
 
@@ -127,11 +128,11 @@ def _search_table(a):
 
 
 def _search_fig(a):
-    seed, fig = _spec(a, "search_figure").seed, _lib("figures.search")
-    table = _csvs([a.table])
-    c = fig.curves(table, seed=seed)
-    _write(c[["method", "metric", "k", "expected_best", "low", "high"]], a.curves)
-    _save(fig.plot_search(table, seed=seed, c=c), a)
+    _spec(a, "search_figure")  # the draws' seeds: each draw's bootstrap is seeded with its own (in the table)
+    fig, table = _lib("figures.search"), _csvs([a.table])
+    c = fig.curves(table)
+    _write(c, a.curves)
+    _save(fig.plot_search(table, c=c), a)
 
 
 # name: (function, help, shared flags, own flags {name: argparse kwargs}, fixed defaults)
@@ -171,11 +172,12 @@ COMMANDS = {
     "ablation-all": (_ablation_all, "ablations: concatenate the per-sweep tables", ("out",), {"tables": PS}, {}),
     "ablation-fig": (_ablation_fig, "ablations: final KDE-LL / HQ / modes per cell of one sweep", FIG,
                      {"table": P, "sweep": dict(required=True)}, {}),
-    "search-table": (_search_table, "random search: one row per method, configuration and trial -> CSV", ("out",),
-                     {"cells-json": dict(required=True, help='{"cells": [{"method", "config", "metrics"}, ...]}')}, {}),
+    "search-table": (_search_table, "random search: one row per draw, method, configuration and trial -> CSV", ("out",),
+                     {"cells-json": dict(required=True, help='{"cells": [{"draw", "method", "config", "metrics"}, ...]}')}, {}),
     "search-fig": (_search_fig, "random search: expected best of k configurations, and every configuration's score",
-                   FIG, {"table": P, "curves": dict(P, help="CSV of the drawn curves: method, metric, k, "
+                   FIG, {"table": P, "curves": dict(P, help="CSV of the drawn curves: draw, method, metric, k, "
                                                     "expected_best, low, high")}, {}),
+    **CONFIRM_COMMANDS,
     **IMAGE_COMMANDS,
 }
 

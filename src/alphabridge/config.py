@@ -120,7 +120,9 @@ def semantic_problems(config: dict, *, figures: bool = True) -> list[str]:
     skip the Fig. 1 / Fig. 3 checks (figures=False): those figures are drawn from the base runs only;
     and the images checks, as a setting overrides gamma and gaussians only."""
     from alphabridge.distinct import mode_problems, repeated_entry_problems
-    first = repeated_entry_problems(config) + mode_problems(config) + (image_problems(config) if figures else [])
+    from alphabridge.experiments import confirm_arms
+    first = repeated_entry_problems(config) + mode_problems(config) + (
+        image_problems(config) + confirm_arms.problems(config) if figures else [])
     g = config.get("gaussians")
     if g is None:
         return first
@@ -162,9 +164,11 @@ def check_image_memory(config: dict, dataset: str) -> None:
 def variant_configs(config: dict) -> dict[str, dict]:
     """Each ablation setting's full config, keyed 'sweep/setting': its override deep-merged over
     the base config (without the ablations and search sections); the random search's drawn
-    configurations are settings of its generated sweeps search_<method>."""
-    base = {k: v for k, v in config.items() if k not in ("ablations", "search")}
-    sweeps = {**config.get("ablations", {}).get("sweeps", {}), **search_sweeps(config)}
+    configurations are settings of its generated sweeps search_<method>, the confirmation's arms
+    of its sweeps confirm_<method>."""
+    from alphabridge.experiments.confirm_arms import confirm_sweeps
+    base = {k: v for k, v in config.items() if k not in ("ablations", "search", "confirm")}
+    sweeps = {**config.get("ablations", {}).get("sweeps", {}), **search_sweeps(config), **confirm_sweeps(config)}
     return {f"{sw}/{name}": deep_merge(base, override)
             for sw, spec in sweeps.items() for name, override in spec["settings"].items()}
 
@@ -177,7 +181,8 @@ def validate_variant(cfg: dict, *, schema: dict) -> list[str]:
 
 def _prefixed(problems: list[str], name: str) -> list[str]:
     sweep, setting = name.split("/")
-    where = f"search: drawn configuration {setting} of {sweep}" if sweep.startswith("search_") else f"ablations.sweeps.{sweep}.settings.{setting}"
+    where = (f"search: drawn configuration {setting} of {sweep}" if sweep.startswith("search_") else
+             f"confirm.arms: {setting}" if sweep.startswith("confirm_") else f"ablations.sweeps.{sweep}.settings.{setting}")
     return [f"{where} gives an invalid config: {p}" for p in problems]
 
 

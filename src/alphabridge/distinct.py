@@ -22,7 +22,8 @@ UNIQUE_LISTS = (
     "gaussians.beta1s", "gaussians.methods", "gaussians.generalisations",  # runs of Fig. 4 and its table
     "gaussians.fig1.snapshots", "gaussians.fig3.iterations",  # panels / columns of Figs 1 and 3
     "ablations.sweeps.*.methods", "ablations.sweeps.*.beta1s",  # cells of each sweep
-    "search.methods",  # one generated sweep search_<method> each
+    "search.seeds", "search.methods",  # one generated sweep search_s<seed>_<method> each
+    "confirm.beta1s", "confirm.baselines",  # rows of confirm.csv and the arms its differences are taken to
     "search.ranges.shared.hidden", "search.ranges.shared.batch_size", "search.ranges.shared.z_dim",
     "search.ranges.alpha_bridge.gamma_kind", "search.ranges.alpha_bridge.stabiliser",
     "search.ranges.alpha_bridge.d_reg",  # choices drawn uniformly: a repeat doubles its chance

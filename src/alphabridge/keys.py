@@ -22,8 +22,8 @@ RUNTIME = ("device", "precision")  # what every job that runs torch models reads
 AB_KEYS = {
     "I": ("step1_iters", "sigma", "update_order", "d_reg", "gp_weight"),
     "II": ("step2_iters", "sigma", "update_order", "d_reg", "gp_weight", "schedule", "clamp_logw",
-           "self_normalize"),
-    "III": ("step3_iters", "sigma", "update_order", "d_reg", "gp_weight"),
+           "self_normalize", "reset_adam"),
+    "III": ("step3_iters", "sigma", "update_order", "d_reg", "gp_weight", "reset_adam"),
 }
 FIG1_AB_KEYS = tuple(sorted(set(AB_KEYS["I"]) | set(AB_KEYS["II"])))  # Step I restored, then Step II
 # what every 25-Gaussians training job reads of its section (the data draw without the held-out splits)
@@ -122,7 +122,11 @@ STAGES: dict[str, Stage] = {
     "ablations_all": Stage("alphabridge.experiments.ablations"),
     "ablation_figure": Stage("alphabridge.figures.ablations", _const("ablations.success_modes"), "parse_ablations"),
     "search_table": Stage("alphabridge.experiments.search", _const("search"), "parse_search"),
-    "search_figure": Stage("alphabridge.figures.search", _const("search.seed"), "parse_search_figure"),
+    "search_figure": Stage("alphabridge.figures.search", _const("search.seeds"), "parse_search_figure"),
+    "confirm_table": Stage("alphabridge.experiments.confirm", _const("confirm.baselines", "confirm.contrasts"),
+                           "confirm_spec"),
+    "confirm_figure": Stage("alphabridge.figures.confirm", _const("confirm.baselines", "confirm.contrasts"),
+                            "confirm_spec"),
     "image_data": Stage("alphabridge.data.images", lambda *, dataset, **_: [f"images.runs.{dataset}.data"],
                         "parse_data"),
     "image_train": Stage("alphabridge.experiments.images", image_train, "parse_train"),

@@ -3,12 +3,13 @@
 # A *run* is the directory one configuration trains into: GDIR for the Fig. 4 runs, and
 # results/ablations/<sweep>/<setting> for an ablation setting (its override deep-merged over the
 # config). Every Step and metrics job reads its inputs from the *canonical* run of that stage: the
-# first run (Fig. 4 first, then the sweeps in config order, then the search) whose config slices of that stage and
+# first run (Fig. 4 first, then the sweeps in config order, then the search, then the confirmation) whose config slices of that stage and
 # of all stages before it (as the stage declarations pick them) are identical. So a sweep cell
 # re-uses the Fig. 4 run, or another cell's Step I, whenever the two would compute the same thing.
 from functools import lru_cache
 
 from alphabridge.config import variant_configs
+from alphabridge.experiments.confirm_arms import confirm_sweeps
 from alphabridge.experiments.search_draw import search_sweeps
 
 G = config["gaussians"]
@@ -16,9 +17,11 @@ GDIR = "results/gaussians"
 ADIR = "results/ablations"
 VARIANTS = variant_configs(config)  # "sweep/setting" -> full config
 SWEEPS = config.get("ablations", {}).get("sweeps", {})
-# the random search's drawn configurations: sweeps search_<method>, each setting at its own beta1
+# the random search's drawn configurations: sweeps search_s<seed>_<method>, each setting at its own beta1
 SEARCH = search_sweeps(config)
-RUN_SWEEPS = {**SWEEPS, **SEARCH}
+# the held-out confirmation's arms: sweeps confirm_<method>, each arm at its own beta1s
+CONFIRM = confirm_sweeps(config)
+RUN_SWEEPS = {**SWEEPS, **SEARCH, **CONFIRM}
 STEP_OF = {"step1": "I", "step2": "II", "step3": "III"}
 
 
@@ -101,7 +104,7 @@ def ablation_cells(sweep):
 
 
 def search_cells():
-    """The random search's cells: one per method and drawn configuration."""
+    """The random search's cells: one per draw, method and drawn configuration."""
     cells = []
     for sweep, spec in SEARCH.items():
         m = spec["methods"][0]
@@ -109,5 +112,17 @@ def search_cells():
             b1 = str(spec["beta1_of"][name][0])
             run = f"{ADIR}/{sweep}/{name}"
             metrics = shared(run, m, b1, "metrics", "final_metrics.csv")
-            cells.append({"method": m, "config": name, "metrics": metrics})
+            cells.append({"draw": spec["draw"], "method": m, "config": name, "metrics": metrics})
+    return cells
+
+
+def confirm_cells():
+    """The confirmation's cells: one per arm and beta1, in config order."""
+    cells = []
+    for arm in config.get("confirm", {}).get("arms", []):
+        m = arm["method"]
+        for b1 in CONFIRM[f"confirm_{m}"]["beta1_of"][arm["name"]]:
+            run = f"{ADIR}/confirm_{m}/{arm['name']}"
+            metrics = shared(run, m, str(b1), "metrics", "final_metrics.csv")
+            cells.append({"arm": arm["name"], "method": m, "beta1": b1, "metrics": metrics})
     return cells

@@ -48,12 +48,12 @@ def segment(g: dict, *, gamma: dict | None, method: str, step: str) -> Segment:
         return Segment(name="I", kind="ml", iters=ab["step1_iters"], **common)
     if step == "II":
         return Segment(name="II", kind="bridge", iters=ab["step2_iters"], schedule=ab["schedule"],
-                       gamma=from_dict(GammaConfig, gamma),
+                       gamma=from_dict(GammaConfig, gamma), reset_adam=ab["reset_adam"],
                        weights=WeightOptions(clamp_logw=ab["clamp_logw"], self_normalize=ab["self_normalize"]),
                        **common)
     if step == "III":  # the generalisations' surrogate at alpha = gamma = 1 uses the paper's plain weights
         # (alpha_bridge.clamp_logw / self_normalize stabilise Step II only)
-        return Segment(name="III", kind="rkl", iters=ab["step3_iters"],
+        return Segment(name="III", kind="rkl", iters=ab["step3_iters"], reset_adam=ab["reset_adam"],
                        weights=WeightOptions(clamp_logw=None, self_normalize=False), **common)
     raise ValueError(f"alpha_bridge has steps I, II, III, not {step!r}")
 

@@ -17,7 +17,7 @@ class SearchSpec:
     """The `search` section, as the search_table stage reads it: the table shows each configuration's
     drawn values, so it redraws them from the whole section (the draw is a pure function of it)."""
 
-    seed: int
+    seeds: tuple[int, ...]  # one independent draw per seed
     configs: int  # configurations drawn per method
     trials: int
     iters: int
@@ -44,35 +44,35 @@ def expected_best_of_k(scores, k: int) -> float:
 
 # One row per method, configuration and trial: the drawn values, then the trial's final metrics.
 VALUE_COLUMNS = ["lr", "beta1", "hidden", "batch_size", "z_dim", "gp_weight", "sigma", "step1_iters", "step2_iters",
-                 "step3_iters", "gamma_kind", "gamma_c", "gamma_d", "stabiliser", "d_reg"]
+                 "step3_iters", "gamma_kind", "gamma_c", "gamma_d", "stabiliser", "d_reg", "paper_estimator"]
 METRICS = ["modes_covered", "kde_loglik", "hq_fraction", "inception_score"]
-TABLE_COLUMNS = ["method", "config", *VALUE_COLUMNS, "trial", "iteration", *METRICS, "diverged_at", "diverged"]
+TABLE_COLUMNS = ["draw", "method", "config", *VALUE_COLUMNS, "trial", "iteration", *METRICS, "diverged_at", "diverged"]
 
 
 def search_table(spec: SearchSpec, cells: list[dict]) -> pd.DataFrame:
-    """cells: {method, config, metrics (the path of the cell's final_metrics.csv)}; the drawn values
-    come from the same draw as the runs (a pure function of the `search` section)."""
+    """cells: {draw, method, config, metrics (the path of the cell's final_metrics.csv)}; the drawn
+    values come from the same draw as the runs (a pure function of the `search` section and the seed)."""
     section = dataclasses.asdict(spec)  # the section again, as the draw reads it
-    drawn = {m: draw(section, m) for m in {c["method"] for c in cells}}
+    drawn = {(s, m): draw(section, m, seed=s) for s, m in {(c["draw"], c["method"]) for c in cells}}
     rows = []
     for c in cells:
         df = pd.read_csv(c["metrics"])
         last = df[df.iteration == df.iteration.max()].sort_values("trial")
-        values = drawn[c["method"]][c["config"]]["values"]
+        values = drawn[c["draw"], c["method"]][c["config"]]["values"]
         for r in last.itertuples():
-            rows.append({"method": c["method"], "config": c["config"], **values, "trial": int(r.trial),
+            rows.append({"draw": c["draw"], "method": c["method"], "config": c["config"], **values, "trial": int(r.trial),
                          "iteration": int(r.iteration), **{k: getattr(r, k) for k in METRICS},
                          "diverged_at": r.diverged_at, "diverged": not pd.isna(r.diverged_at)})
     return pd.DataFrame(rows, columns=TABLE_COLUMNS)
 
 
 def config_scores(table: pd.DataFrame, metric: str) -> pd.DataFrame:
-    """Per method and configuration, the mean final `metric` over its trials. A diverged trial
+    """Per draw, method and configuration, the mean final `metric` over its trials. A diverged trial
     scores the worst value of that metric in the whole table (0 modes; the lowest KDE-LL seen), so a
     configuration that diverges is ranked low rather than dropped."""
     worst = 0.0 if metric == "modes_covered" else float(table[metric].min())
     vals = table[metric].where(~table.diverged.astype(bool), worst).fillna(worst)
-    return (table.assign(score=vals).groupby(["method", "config"], sort=False).score.mean().reset_index())
+    return (table.assign(score=vals).groupby(["draw", "method", "config"], sort=False).score.mean().reset_index())
 
 
 def best_of_k_curve(scores, *, n_boot: int, seed: int, level: float = 0.9) -> pd.DataFrame:

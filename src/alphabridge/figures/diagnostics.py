@@ -52,7 +52,7 @@ def _iteration_at(logs: pd.DataFrame, ends: pd.Series):
 def _alpha_axis(ax, iteration_at):
     """Top axis: alpha along Step II. Step II is only part of the panel (0.4 of it at paper scale),
     so the labels are bare numbers named once by the axis label: "α=0.25α=0.5..." ran together in
-    every panel (issue 27)."""
+    every panel."""
     top = ax.twiny()
     top.set_xlim(ax.get_xlim())
     top.set_xticks([iteration_at(a) for a in ALPHA_TICKS])

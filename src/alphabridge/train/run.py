@@ -18,7 +18,8 @@ from alphabridge.train.checkpoint import save_checkpoint
 from alphabridge.train.log import log_path, write_log
 from alphabridge.train.loop import Segment, run_segment, samples_array
 from alphabridge.train.sampling import generate
-from alphabridge.train.state import TrainConfig, eval_noise, init_state, restore_checkpoint, state_payload
+from alphabridge.train.state import (TrainConfig, eval_noise, init_state, reset_optimisers, restore_checkpoint,
+                                    state_payload)
 
 
 def _fingerprint(cfg: dict, *parts) -> str:
@@ -64,6 +65,8 @@ def run_training(*, spec: RunSpec, train: torch.Tensor, x_dim: int, in_ckpt: Pat
         ck = restore_checkpoint(state, in_ckpt)
         in_hash, runtimes = ck.get("fingerprint", ""), ck.get("runtimes", [])
         state.log = []  # each job logs its own Step
+        if seg.reset_adam:  # before run_segment: a resume file, written after the reset, still wins
+            reset_optimisers(state, tcfg)
     # the resolved device and numerics are part of what a resume file must match
     fp = _fingerprint(cfg, method, beta1, step, in_hash, json.dumps(runtime, sort_keys=True))
     run_segment(state, seg=seg, cfg=tcfg, train=train.to(device), eval_z=eval_noise(tcfg, device=device),
@@ -96,6 +99,8 @@ def forgetting_runs(*, spec: ForgettingSpec, train: torch.Tensor, x_dim: int, st
     for name, seg in runs.items():
         state = init_state(tcfg, x_dim=x_dim, device=device)
         restore_checkpoint(state, step1_ckpt)
+        if seg.reset_adam:
+            reset_optimisers(state, tcfg)
         start, ez = state.iteration, eval_noise(tcfg, device=device)
         state.samples = {start: generate(state.gen, ez, as_uint8=tcfg.sample_uint8)}
         run_segment(state, seg=seg, cfg=tcfg, train=train.to(device), eval_z=ez, progress=False, max_iters=n)

@@ -24,6 +24,7 @@ class Segment:
     gamma: GammaConfig | None = None
     weights: obj.WeightOptions | None = None
     update_order: str | None = None  # joint: G and E from the same state; sequential: Algorithm 1 literally
+    reset_adam: bool = False  # fresh Adam moments and step count at this Step's start (default: carried over)
 
     def __post_init__(self):
         need = (["sigma", "update_order"] if self.train_encoder else []) + (

@@ -96,6 +96,13 @@ def init_state(cfg: TrainConfig, *, x_dim: int = 2, device="cpu") -> TrainState:
     return state
 
 
+def reset_optimisers(state: TrainState, cfg: TrainConfig) -> None:
+    """Fresh Adam (zero moments, step 0) for every network: what a Step starts from when it asks
+    for it (alpha_bridge.reset_adam); by default a Step continues the previous Step's Adam state."""
+    state.opts = {k: adam(getattr(state, name), cfg) for k, name in
+                  (("g", "gen"), ("d", "disc"), ("e", "enc"), ("a", "aux")) if k in state.opts}
+
+
 def modules(state: TrainState) -> tuple:
     """The state's networks (those a frozen trial is frozen in)."""
     return tuple(getattr(state, k) for k in _names(state))
