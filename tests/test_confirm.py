@@ -37,7 +37,7 @@ def test_confirmation_seeds_are_disjoint_from_every_seed_that_chose_something():
 @pytest.mark.parametrize("edit, key", [
     (lambda c: c["confirm"].update(seed=5), "confirm.seed"),
     (lambda c: c["confirm"].update(baselines=["rkl_gp", "nope"]), "confirm.baselines[1]"),
-    (lambda c: c["confirm"]["contrasts"].append(["alpha_bridge", "nope"]), "confirm.contrasts[4]"),
+    (lambda c: c["confirm"]["contrasts"].append(["alpha_bridge", "nope"]), "confirm.contrasts[6]"),
     (lambda c: c["confirm"]["arms"].append(copy.deepcopy(c["confirm"]["arms"][0])), "confirm.arms[12].name"),
     (lambda c: c["confirm"]["arms"][4].update(beta1s=[0.9]), "confirm.arms[4].beta1s"),
 ])
