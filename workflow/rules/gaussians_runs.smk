@@ -3,8 +3,9 @@
 # A *run* is the directory one configuration trains into: GDIR for the Fig. 4 runs, and
 # results/ablations/<sweep>/<setting> for an ablation setting (its override deep-merged over the
 # config). Every Step and metrics job reads its inputs from the *canonical* run of that stage: the
-# first run (Fig. 4 first, then the sweeps in config order, then the search, then the confirmation) whose config slices of that stage and
-# of all stages before it (as the stage declarations pick them) are identical. So a sweep cell
+# first run (Fig. 4 first, then the sweeps in config order, then the search, then the confirmation)
+# whose config slices of that stage and of all stages before it (as the stage declarations pick
+# them) are identical. So a sweep cell
 # re-uses the Fig. 4 run, or another cell's Step I, whenever the two would compute the same thing.
 from functools import lru_cache
 
@@ -112,7 +113,9 @@ def search_cells():
             b1 = str(spec["beta1_of"][name][0])
             run = f"{ADIR}/{sweep}/{name}"
             metrics = shared(run, m, b1, "metrics", "final_metrics.csv")
-            cells.append({"draw": spec["draw"], "method": m, "config": name, "metrics": metrics})
+            cells.append(
+                {"draw": spec["draw"], "method": m, "config": name, "metrics": metrics}
+            )
     return cells
 
 
@@ -124,5 +127,7 @@ def confirm_cells():
         for b1 in CONFIRM[f"confirm_{m}"]["beta1_of"][arm["name"]]:
             run = f"{ADIR}/confirm_{m}/{arm['name']}"
             metrics = shared(run, m, str(b1), "metrics", "final_metrics.csv")
-            cells.append({"arm": arm["name"], "method": m, "beta1": b1, "metrics": metrics})
+            cells.append(
+                {"arm": arm["name"], "method": m, "beta1": b1, "metrics": metrics}
+            )
     return cells
