@@ -23,7 +23,7 @@ def _confirm_fig(a):
 
 CONFIRM_COMMANDS = {
     "confirm-table": (_confirm_table, "held-out confirmation: per arm and beta1 the final scores, the difference "
-                      "to the best baseline and the contrasts, with 95% intervals -> CSVs", ("out",),
+                      "to the best baseline and the contrasts, with 95%% intervals -> CSVs", ("out",),
                       {"cells-json": dict(required=True, help='{"cells": [{"arm", "method", "beta1", "metrics"}, ...]}'),
                        "trials": dict(P, help="CSV written: one row per arm, beta1 and trial"),
                        "contrasts": dict(P, help="CSV written: one row per contrast, beta1 and metric")}, {}),
