@@ -3,17 +3,8 @@ an override, as an ablation setting) re-run on seeds that chose nothing, as gene
 confirm_<method> in the ablations' format, so every arm is an ordinary cached 25-Gaussians run under
 results/ablations/confirm_<method>/<arm>/ (trained and scored by the rules in gaussians.smk).
 
-Standard library only: the workflow imports this to build the DAG."""
+No torch (the standard library and alphabridge.config only): the workflow imports this to build the DAG."""
 from __future__ import annotations
-
-import copy
-
-
-def _merge(base: dict, override: dict) -> dict:
-    out = copy.deepcopy(base)
-    for k, v in override.items():
-        out[k] = _merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else copy.deepcopy(v)
-    return out
 
 
 def arm_beta1s(confirm: dict, arm: dict) -> list[float]:
@@ -23,6 +14,8 @@ def arm_beta1s(confirm: dict, arm: dict) -> list[float]:
 def confirm_sweeps(config: dict) -> dict[str, dict]:
     """{confirm_<method>: {methods, beta1s, settings, beta1_of}}: one sweep per method, one setting
     per arm (its override plus the held-out seed and trial count), each at its own beta1s."""
+    from alphabridge.config import deep_merge  # here: alphabridge.config imports this module
+
     confirm = config.get("confirm")
     if not confirm:
         return {}
@@ -31,7 +24,7 @@ def confirm_sweeps(config: dict) -> dict[str, dict]:
     for arm in confirm["arms"]:
         sweep = out.setdefault(f"confirm_{arm['method']}", {"methods": [arm["method"]], "beta1s": [],
                                                             "settings": {}, "beta1_of": {}})
-        sweep["settings"][arm["name"]] = _merge(arm["override"], held_out)
+        sweep["settings"][arm["name"]] = deep_merge(arm["override"], held_out)
         sweep["beta1_of"][arm["name"]] = arm_beta1s(confirm, arm)
         sweep["beta1s"] = sorted(set(sweep["beta1s"]) | set(arm_beta1s(confirm, arm)))
     return out
