@@ -1,5 +1,6 @@
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -44,16 +45,49 @@ SMOKE_TARGETS = [*GAUSSIANS_TARGETS, "results/figures/fig2.pdf", *IMAGE_FIGS, *I
                  "results/tables/stacked_digits.csv", *SWEEP_TARGETS, "results/figures/confirm.pdf"]
 
 
-@pytest.fixture(scope="session")
-def smoke(tmp_path_factory):
-    """A copy of the workflow in which every SMOKE_TARGETS file was built by one real run on
-    config/smoke.yaml. Shared by every test that reads smoke outputs: a test that edits a file
-    there restores it, and a test that needs another config copies the repo instead."""
+USES_SMOKE = pytest.StashKey[bool]()
+
+
+@pytest.hookimpl(trylast=True)  # after -k / -m have deselected what will not run
+def pytest_collection_modifyitems(config, items):
+    """The tests that read the shared smoke run go last (in their order), and the run itself starts in
+    the background before the first test (`_smoke_run`): the rest of the suite, mostly one core at a
+    time, runs while the smoke run trains on the other, instead of after it."""
+    uses = [item for item in items if "smoke" in getattr(item, "fixturenames", ())]
+    config.stash[USES_SMOKE], later = bool(uses), set(uses)
+    items[:] = [item for item in items if item not in later] + uses
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _smoke_run(request, tmp_path_factory):
+    """Starts the one real Snakemake run of every SMOKE_TARGETS file on config/smoke.yaml, in a copy
+    of the workflow, as the session's first test sets up (nothing when no selected test reads it);
+    `smoke` waits for it. Stopped with the session if still running (e.g. after Ctrl-C)."""
+    if not request.config.stash.get(USES_SMOKE, False):
+        yield None
+        return
     dst = copy_repo(tmp_path_factory.mktemp("smoke"))
     # with no `python` on PATH (a Debian machine without python-is-python3): the rules must run
     # the interpreter that runs Snakemake, whatever it is called
     env = {**os.environ, "PATH": str(path_without_python(tmp_path_factory.mktemp("bin")))}
-    run_snakemake(["--cores", "2", *SMOKE_TARGETS, "--configfile", "config/smoke.yaml"], cwd=dst, env=env)
+    log = dst.parent / "smoke_run.log"
+    with open(log, "w") as fh:
+        proc = subprocess.Popen([*SNAKEMAKE, "--cores", "2", *SMOKE_TARGETS, "--configfile", "config/smoke.yaml"],
+                                cwd=dst, env=env, stdout=fh, stderr=subprocess.STDOUT, start_new_session=True)
+    yield dst, proc, log
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait()
+
+
+@pytest.fixture(scope="session")
+def smoke(_smoke_run):
+    """A copy of the workflow in which every SMOKE_TARGETS file was built by one real run on
+    config/smoke.yaml. Shared by every test that reads smoke outputs: a test that edits a file
+    there restores it, and a test that needs another config copies the repo instead."""
+    dst, proc, log = _smoke_run
+    if proc.wait() != 0:
+        raise AssertionError(f"the smoke run failed (exit {proc.returncode}):\n{log.read_text()[-6000:]}")
     return dst
 
 
