@@ -4,7 +4,7 @@ import numpy as np
 import torch
 
 from alphabridge.models.conv import ConvConfig, build_conv_models
-from alphabridge.train.sampling import eval_mode, generate
+from alphabridge.train.sampling import eval_mode, generate, prior_batchnorm_stats
 
 
 def _trained_gen():
@@ -44,3 +44,39 @@ def test_drawing_leaves_running_statistics_and_modes_alone():
     with eval_mode(g):
         assert not any(m.training for m in g.modules())
     assert not g.net[1].training and g.net[0].training
+
+
+def test_prior_statistics_are_the_prior_batches_average():
+    """After re-estimation, the first BatchNorm's running mean is the average of its inputs' batch
+    means over the prior batches, and its running variance the average of their unbiased batch
+    variances, computed here by hand from the layer before it; the mixed history is gone."""
+    g, z = _trained_gen(), torch.randn(2, 48, 4, generator=torch.Generator().manual_seed(5))
+    was_training = [m.training for m in g.modules()]
+    assert prior_batchnorm_stats(g, z, batch_size=16) == 2  # fc_norm and the one inside net
+    from alphabridge.models.conv import _to_maps
+
+    with torch.no_grad():
+        pre = [_to_maps(g.fc(z[:, i : i + 16]), g.base) for i in range(0, 48, 16)]  # [B, T*C, H, W] each
+    means = torch.stack([p.mean(dim=(0, 2, 3)) for p in pre]).mean(0)
+    variances = torch.stack([p.transpose(0, 1).reshape(p.shape[1], -1).var(dim=1) for p in pre]).mean(0)
+    torch.testing.assert_close(g.fc_norm.running_mean, means, rtol=1e-5, atol=1e-6)
+    torch.testing.assert_close(g.fc_norm.running_var, variances, rtol=1e-5, atol=1e-6)
+    assert g.fc_norm.momentum == 0.1 and [m.training for m in g.modules()] == was_training
+    # the statistics depend on the prior draws only: a second call gives the same, whatever came between
+    first = _bn_state(g)
+    with torch.no_grad():
+        g(torch.randn(2, 32, 4) * 5 - 2)
+    prior_batchnorm_stats(g, z, batch_size=16)
+    for k, v in first.items():
+        if "running" in k:
+            torch.testing.assert_close(_bn_state(g)[k], v)
+
+
+def test_prior_statistics_are_a_no_op_without_batchnorm():
+    from alphabridge.models.batched import MLPConfig, build_models
+
+    gen = build_models(cfg=MLPConfig(z_dim=2, hidden=8, depth=2, leaky_slope=0.2), x_dim=2,
+                       generators=[torch.Generator().manual_seed(0)])[0]
+    before = {k: v.clone() for k, v in gen.state_dict().items()}
+    assert prior_batchnorm_stats(gen, torch.randn(1, 10, 2), batch_size=4) == 0
+    assert all(torch.equal(before[k], v) for k, v in gen.state_dict().items())

@@ -37,3 +37,32 @@ def generate(gen, z: torch.Tensor, *, as_uint8: bool = False, chunk: int = 4096)
     if as_uint8:
         return ((x.clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8).cpu().numpy()
     return x.cpu().numpy()
+
+
+def prior_batchnorm_stats(gen, z: torch.Tensor, *, batch_size: int) -> int:
+    """Re-estimate G's BatchNorm running statistics from prior draws z [T, n, z_dim] alone; returns
+    the number of BatchNorm layers re-estimated (0: nothing to do, e.g. the 25-Gaussians MLPs).
+
+    Why: while alpha-Bridge trains, G's running statistics average every train-mode pass, and those
+    mix posterior-z batches (the ELBO, Step II's importance-weighted term) with prior-z batches (D's
+    fakes), while samples are drawn in eval mode from the prior. Here the statistics are reset, then
+    averaged with equal weight (momentum None) over train-mode passes of z in training-sized batches,
+    as Ioffe & Szegedy's inference statistics prescribe; the old momentum comes back. Training never
+    reads running statistics (train mode normalises by its batch), so this changes what is sampled
+    and nothing that is learnt."""
+    norms = [m for m in gen.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]
+    if not norms:
+        return 0
+    momenta, was = [m.momentum for m in norms], [m.training for m in norms]
+    try:
+        for m in norms:
+            m.reset_running_stats()
+            m.momentum = None
+            m.train()
+        with torch.no_grad():
+            for i in range(0, z.shape[1], batch_size):
+                gen(z[:, i : i + batch_size])
+    finally:
+        for m, momentum, training in zip(norms, momenta, was):
+            m.momentum, m.training = momentum, training
+    return len(norms)
