@@ -3,8 +3,9 @@
 While alpha-Bridge trains, the generator's running statistics average train-mode passes of posterior-z
 batches (the ELBO, Step II's weighted term) and prior-z batches (D's fakes); samples are drawn in eval
 mode from the prior. For each checkpoint this scores the same eval.final_samples prior draws twice, with
-the statistics as training left them (`running`, what the tables use) and re-estimated from the scored
-prior draws alone (`prior`: alphabridge.train.sampling.prior_batchnorm_stats), and prints per trial and
+the statistics as training left them (`running`) and re-estimated from the scored
+prior draws alone (`prior`: alphabridge.train.sampling.prior_batchnorm_stats), whatever the config's
+eval.bn_stats says, and prints per trial and
 as mean ± std: FID (classifier features), IS, modes and KL (stacked data), and the paired difference.
 Nothing is trained: it reads the pipeline's checkpoints, classifier and reference statistics.
 
@@ -14,6 +15,7 @@ Nothing is trained: it reads the pipeline's checkpoints, classifier and referenc
 from __future__ import annotations
 
 import argparse
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -32,7 +34,8 @@ def compare(*, dataset: str, method: str, ckpt: Path, cfg: dict, root: Path) -> 
     net, device, bs = im.scorer(spec.scorer, kind="classifier", classifier=root / f"resources/classifiers/{dataset}.pt")
     kw = dict(spec=spec, method=method, ckpt=ckpt, device=device, net=net, batch_size=bs,
               ref_stats=root / f"resources/fid_stats/{dataset}_classifier.npz")
-    rows = {mode: im.final_scores(bn_stats=mode, **kw) for mode in ("running", "prior")}
+    rows = {mode: im.final_scores(**{**kw, "spec": dataclasses.replace(spec, train=dataclasses.replace(
+        spec.train, bn_stats=mode))}) for mode in ("running", "prior")}
     out = [f"{ckpt} ({spec.run.final_samples} samples per trial, {spec.train.trials} trials)"]
     for k in SCORES:
         run, pri = (rows[m][k].to_numpy(float) for m in ("running", "prior"))

@@ -36,6 +36,7 @@ BAD = [
     ({"gaussians": {"alpha_bridge": {"clamp_logw": -3}}}, "gaussians.alpha_bridge.clamp_logw"),
     ({"gaussians": {"alpha_bridge": {"update_order": "random"}}}, "gaussians.alpha_bridge.update_order"),
     ({"gaussians": {"save_every": 20000}}, "gaussians.save_every"),
+    ({"images": {"runs": {"digits": {"eval": {"bn_stats": "batch"}}}}}, "images.runs.digits.eval.bn_stats"),
     ({"gaussians": {"eval": {"every": 333}}}, "gaussians.fig3.iterations[0]"),
     ({"gaussians": {"fig1": {"snapshots": [0, 50]}}}, "gaussians.fig1.snapshots[1]"),
     ({"gaussians": {"fig3": {"beta1": 0.9}}}, "gaussians.fig3.beta1"),

@@ -80,3 +80,28 @@ def test_prior_statistics_are_a_no_op_without_batchnorm():
     before = {k: v.clone() for k, v in gen.state_dict().items()}
     assert prior_batchnorm_stats(gen, torch.randn(1, 10, 2), batch_size=4) == 0
     assert all(torch.equal(before[k], v) for k, v in gen.state_dict().items())
+
+
+def test_eval_bn_stats_changes_what_is_sampled_and_nothing_that_is_learnt():
+    """An image Step I (smoke digits) trained twice from the config, eval.bn_stats running then prior:
+    bit-identical weights (training never reads running statistics), different saved samples."""
+    from alphabridge import stages
+    from alphabridge.config import load_config_files
+    from alphabridge.train.loop import run_segment
+    from alphabridge.train.state import eval_noise, init_state
+    from conftest import REPO
+
+    cfg, states = load_config_files([REPO / "config/config.yaml", REPO / "config/smoke.yaml"]), {}
+    train = torch.rand(256, 64, generator=torch.Generator().manual_seed(0)) * 2 - 1
+    for mode in ("running", "prior"):
+        cfg["images"]["runs"]["digits"]["eval"]["bn_stats"] = mode
+        spec = stages.spec_of("image_train", cfg, dataset="digits", method="alpha_bridge", step="I")
+        assert spec.train.bn_stats == mode
+        states[mode] = init_state(spec.train, x_dim=64, device="cpu")
+        run_segment(states[mode], seg=spec.segment, cfg=spec.train, train=train,
+                    eval_z=eval_noise(spec.train, device="cpu"), progress=False)
+    run, prior = states["running"], states["prior"]
+    assert all(torch.equal(a, b) for a, b in zip(run.gen.parameters(), prior.gen.parameters()))
+    assert all(torch.equal(a, b) for a, b in zip(run.enc.parameters(), prior.enc.parameters()))
+    last = max(run.samples)
+    assert run.samples[last].dtype == np.uint8 and not np.array_equal(run.samples[last], prior.samples[last])

@@ -12,6 +12,7 @@ UPDATE_ORDERS = ("joint", "sequential")  # G and E from the same state | Algorit
 ON_DIVERGENCE = ("freeze", "fail")  # a trial whose loss goes non-finite
 STABILISERS = ("none", "clamp_logw", "self_normalize")  # the random search's importance-weight stabiliser
 FEATURE_NETS = ("classifier", "inception")  # FID / IS features
+BN_STATS = ("running", "prior")  # G's BatchNorm statistics at sampling: as training left them | from prior draws
 
 
 def one_of(what: str, value, allowed: tuple) -> None:

@@ -31,7 +31,7 @@ GAUSSIANS_SHARED = ("trials", "seed", "save_every", "log_every", "on_divergence"
                     "eval.n_samples", "data.grid", "data.std", "data.n_train", "data.seed")
 # what every image training job reads of its runs.<dataset> section
 IMAGES_SHARED = ("data", "trials", "seed", "beta1", "save_every", "log_every", "on_divergence", "model", "optim",
-                 "eval.every", "eval.n_samples")
+                 "eval.every", "eval.n_samples", "eval.bn_stats")
 PLAN_KEYS = ("step1_iters", "step2_iters", "step3_iters", "schedule")  # label each iteration's Step and alpha
 FIG1_KEYS = ("gaussians.data", "gaussians.eval.hq_std", "gaussians.fig1.snapshots",
              "gaussians.alpha_bridge.step1_iters")

@@ -26,7 +26,7 @@ from alphabridge.metrics.classifier import (ClassifierArch, as_stacked, evaluate
                                             save_classifier, train_classifier)
 from alphabridge.runtime import setup
 from alphabridge.train.loop import saved_keys
-from alphabridge.train.sampling import generate, prior_batchnorm_stats
+from alphabridge.train.sampling import sample
 from alphabridge.train.schedule import step_and_alpha
 from alphabridge.train.state import init_state, restore_checkpoint
 
@@ -209,19 +209,17 @@ def score_sets(x, *, dead, run: ScoredRun, scores: ScoresConfig, label: str, net
 
 
 def final_scores(*, spec: FinalScoresSpec, method: str, ckpt: Path, device, label: str | None = None,
-                 bn_stats: str = "running", **kw) -> pd.DataFrame:
+                 **kw) -> pd.DataFrame:
     """score_sets of eval.final_samples fresh images from each trial's model in `ckpt` (the paper's
     table, per trial; `label` names its rows, the method by default). `device` is where the feature
-    net lives (the job's, resolved once by the caller). bn_stats: running (G's BatchNorm statistics
-    as training left them) | prior (re-estimated from the scored prior draws: sampling.prior_batchnorm_stats)."""
+    net lives (the job's, resolved once by the caller). G samples with the BatchNorm statistics
+    eval.bn_stats names (train/sampling.sample)."""
     n, (c, h, w), tcfg = spec.run.final_samples, spec.run.shape, spec.train
     state = init_state(tcfg, x_dim=c * h * w, device=device)
     diverged = restore_checkpoint(state, ckpt).get("diverged", {})
     z = torch.randn(tcfg.trials, n, tcfg.model.z_dim, generator=torch.Generator().manual_seed(4242))
-    one_of("bn_stats", bn_stats, ("running", "prior"))
-    if bn_stats == "prior":
-        prior_batchnorm_stats(state.gen, z.to(device), batch_size=tcfg.batch_size)
-    x = generate(state.gen, z.to(device), as_uint8=True).reshape(tcfg.trials, n, -1)
+    x = sample(state.gen, z.to(device), bn_stats=tcfg.bn_stats, batch_size=tcfg.batch_size,
+               as_uint8=True).reshape(tcfg.trials, n, -1)
     return score_sets(x, dead=set(diverged), run=spec.run, scores=spec.scores, label=label or method, device=device,
                       **kw)
 

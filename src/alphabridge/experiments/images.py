@@ -3,6 +3,7 @@ with a prepared image dataset and a conv (or MLP) model swapped in by config. No
 differently; it only maps an `images.runs.<dataset>` config slice onto the shared functions."""
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -28,12 +29,18 @@ def parse_train(raw: dict, *, method: str, step: str, **_) -> RunSpec:
     s = _section(raw)
     if method not in IMAGE_METHODS:
         raise ValueError(f"image method {method!r}: expected one of {IMAGE_METHODS}")
-    return run_spec(raw, s, method=method, beta1=s["beta1"], step=step, model=model_config(s), sample_uint8=True)
+    return _bn(run_spec(raw, s, method=method, beta1=s["beta1"], step=step, model=model_config(s), sample_uint8=True),
+               s)
 
 
 def parse_fig1(raw: dict, **_) -> ForgettingSpec:
     """The image_fig1_data stage's slice -> Fig. 1's spec."""
-    return forgetting_spec(raw, _section(raw), model=model_config(_section(raw)), sample_uint8=True)
+    return _bn(forgetting_spec(raw, _section(raw), model=model_config(_section(raw)), sample_uint8=True), _section(raw))
+
+
+def _bn(spec, section: dict):
+    """The spec with its TrainConfig's bn_stats from eval.bn_stats (only images have BatchNorm)."""
+    return dataclasses.replace(spec, train=dataclasses.replace(spec.train, bn_stats=section["eval"]["bn_stats"]))
 
 
 def model_config(section: dict):
@@ -56,8 +63,8 @@ def _train_images(dataset_npz: Path) -> torch.Tensor:
 def image_train_config(section: dict, *, method: str):
     if method not in IMAGE_METHODS:
         raise ValueError(f"image method {method!r}: expected one of {IMAGE_METHODS}")
-    return train_config(section, method=method, beta1=section["beta1"], model=model_config(section),
-                        sample_uint8=True)
+    tcfg = train_config(section, method=method, beta1=section["beta1"], model=model_config(section), sample_uint8=True)
+    return dataclasses.replace(tcfg, bn_stats=section["eval"]["bn_stats"])
 
 
 def _x_dim(raw: dict) -> int:

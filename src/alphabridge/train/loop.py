@@ -27,7 +27,7 @@ from alphabridge.train.schedule import alpha_at
 from alphabridge.train.segment import Segment
 from alphabridge.train.state import TrainConfig, TrainState, modules, restore_state, state_payload
 from alphabridge.train.watch import Divergence, LossWatch, freeze_trial, grad_norms
-from alphabridge.train.sampling import generate
+from alphabridge.train.sampling import sample
 from alphabridge.train.state import eval_noise, init_state  # noqa: F401 (re-exported: bench/ and tests import them here)
 
 CHECK_EVERY = 100  # ours: iterations between finiteness checks / log flushes / progress updates (a host sync)
@@ -252,7 +252,8 @@ def run_segment(
         state.iteration = it
         saving = resume_path is not None and it % cfg.save_every == 0 and it < end
         if it % cfg.eval_every == 0 or it == end:
-            state.samples[it] = generate(state.gen, eval_z, as_uint8=cfg.sample_uint8)
+            state.samples[it] = sample(state.gen, eval_z, bn_stats=cfg.bn_stats, batch_size=cfg.batch_size,
+                                       as_uint8=cfg.sample_uint8)
         if it % CHECK_EVERY == 0 or it % cfg.eval_every == 0 or saving or it == end:
             # before anything is saved: a resume file never holds an unmarked diverged trial
             _diverged(state, watch.check(skip=set(state.diverged)), cfg=cfg, step=seg.name)

@@ -17,7 +17,7 @@ from alphabridge.provenance import write_sidecar
 from alphabridge.train.checkpoint import save_checkpoint
 from alphabridge.train.log import log_path, write_log
 from alphabridge.train.loop import Segment, run_segment, samples_array
-from alphabridge.train.sampling import generate
+from alphabridge.train.sampling import sample
 from alphabridge.train.state import (TrainConfig, eval_noise, init_state, reset_optimisers, restore_checkpoint,
                                     state_payload)
 
@@ -102,7 +102,8 @@ def forgetting_runs(*, spec: ForgettingSpec, train: torch.Tensor, x_dim: int, st
         if seg.reset_adam:
             reset_optimisers(state, tcfg)
         start, ez = state.iteration, eval_noise(tcfg, device=device)
-        state.samples = {start: generate(state.gen, ez, as_uint8=tcfg.sample_uint8)}
+        state.samples = {start: sample(state.gen, ez, bn_stats=tcfg.bn_stats, batch_size=tcfg.batch_size,
+                                       as_uint8=tcfg.sample_uint8)}
         run_segment(state, seg=seg, cfg=tcfg, train=train.to(device), eval_z=ez, progress=False, max_iters=n)
         for k in spec.snapshots:
             v = state.samples[start + k]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import torch
 
-from alphabridge.choices import AUXES, D_REGS, ON_DIVERGENCE, one_of
+from alphabridge.choices import AUXES, BN_STATS, D_REGS, ON_DIVERGENCE, one_of
 from alphabridge.errors import CheckpointError
 from alphabridge.models.batched import MLPConfig, build_aux, build_models, per_trial
 from alphabridge.models.conv import ConvConfig, build_conv_aux, build_conv_models
@@ -39,11 +39,13 @@ class TrainConfig:
     on_divergence: str  # freeze: a diverged trial is frozen and marked, the others go on | fail: stop the run
     sample_uint8: bool = False  # images: keep saved samples as uint8 (4x smaller checkpoints)
     aux: str = "none"  # section 3.3: none | latent (both marginals, g(z)) | joint (both joints, h(x, z))
+    bn_stats: str = "running"  # images: G's BatchNorm statistics when it samples (train/sampling.py)
 
     def __post_init__(self):  # the loop and init_state dispatch on these: an unknown one must not train
         one_of("TrainConfig d_reg", self.d_reg, D_REGS)
         one_of("TrainConfig on_divergence", self.on_divergence, ON_DIVERGENCE)
         one_of("TrainConfig aux", self.aux, AUXES)
+        one_of("TrainConfig bn_stats", self.bn_stats, BN_STATS)
 
     @property
     def seeds(self) -> list[int]:
