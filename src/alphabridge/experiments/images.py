@@ -39,8 +39,13 @@ def parse_fig1(raw: dict, **_) -> ForgettingSpec:
 
 
 def _bn(spec, section: dict):
-    """The spec with its TrainConfig's bn_stats from eval.bn_stats (only images have BatchNorm)."""
-    return dataclasses.replace(spec, train=dataclasses.replace(spec.train, bn_stats=section["eval"]["bn_stats"]))
+    """The spec with its TrainConfig's bn_stats from eval.bn_stats."""
+    return dataclasses.replace(spec, train=_bn_stats(spec.train, section))
+
+
+def _bn_stats(tcfg, section: dict):
+    """The shared TrainConfig with eval.bn_stats, which only the image runs have (only they have BatchNorm)."""
+    return dataclasses.replace(tcfg, bn_stats=section["eval"]["bn_stats"])
 
 
 def model_config(section: dict):
@@ -63,8 +68,8 @@ def _train_images(dataset_npz: Path) -> torch.Tensor:
 def image_train_config(section: dict, *, method: str):
     if method not in IMAGE_METHODS:
         raise ValueError(f"image method {method!r}: expected one of {IMAGE_METHODS}")
-    tcfg = train_config(section, method=method, beta1=section["beta1"], model=model_config(section), sample_uint8=True)
-    return dataclasses.replace(tcfg, bn_stats=section["eval"]["bn_stats"])
+    return _bn_stats(train_config(section, method=method, beta1=section["beta1"], model=model_config(section),
+                                  sample_uint8=True), section)
 
 
 def _x_dim(raw: dict) -> int:

@@ -14,6 +14,8 @@ import contextlib
 import numpy as np
 import torch
 
+from alphabridge.choices import BN_STATS, one_of
+
 
 @contextlib.contextmanager
 def eval_mode(*nets: torch.nn.Module):
@@ -71,8 +73,7 @@ def prior_batchnorm_stats(gen, z: torch.Tensor, *, batch_size: int) -> int:
 def sample(gen, z: torch.Tensor, *, bn_stats: str, batch_size: int, as_uint8: bool = False) -> np.ndarray:
     """generate(gen, z) with G's BatchNorm statistics as `bn_stats` says: 'running' as training left
     them, 'prior' re-estimated from z first (prior_batchnorm_stats, in batches of batch_size)."""
+    one_of("bn_stats", bn_stats, BN_STATS)
     if bn_stats == "prior":
         prior_batchnorm_stats(gen, z, batch_size=batch_size)
-    elif bn_stats != "running":
-        raise ValueError(f"bn_stats: unknown value {bn_stats!r}; expected 'running' or 'prior'")
     return generate(gen, z, as_uint8=as_uint8)
