@@ -3,7 +3,8 @@
 # (docs/gpu-and-cluster.md, "Running on a GPU"). Most important first, so a cut-short call still answers:
 #   (a) the CUDA-marked tests
 #   (b) paper-scale fig4 on the GPU: wall time, final table vs the CPU's (bench/compare_fig4.py)
-#   (f) the paper-scale MNIST section (config/mnist_gpu.yaml, 3 trials), given what is left but a
+#   (f) the MNIST image study (config/mnist_gpu.yaml's five arms, 3 trials, cut to 10K updates each by
+#       bench/mnist_gpu_cut.yaml), given what is left but a
 #       reserve for the micro-benchmarks; cut short when it does not fit (a second call continues it)
 #   (c) ms/iteration of every segment kind at T = 10 and 100, GPU vs one CPU core of the machine
 #   (d) image training it/s at MNIST and CIFAR10 size (DCGAN, alpha-Bridge Step II)
@@ -128,7 +129,7 @@ fi
 if want f; then
   raw=resources/datasets/raw/MNIST/raw
   mode=full; cfg=(config/mnist_gpu.yaml)
-  (( QUICK )) && { mode=quick; cfg+=("$ROOT/bench/mnist_gpu_quick.yaml"); }
+  (( QUICK )) && { mode=quick; cfg+=("$ROOT/bench/mnist_gpu_quick.yaml"); } || cfg+=("$ROOT/bench/mnist_gpu_cut.yaml")
   src=.gpu_carry/mnist; [[ -d $src ]] || src=$raw  # carried, or this checkout's own (a local run)
   if [[ $(ls "$src"/*-ubyte.gz 2>/dev/null | wc -l) == 4 ]]; then
     # the .gz files were checked by make_mnist_raw.sh where they were made: only decompress here

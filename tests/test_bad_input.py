@@ -91,7 +91,7 @@ def test_image_data_too_small_for_its_modes_is_refused():
 
 
 def test_every_shipped_config_still_validates():
-    for extra in ([], ["smoke.yaml"], ["mnist_cpu.yaml"], ["mnist_gpu.yaml"], ["scale_wide.yaml"]):
+    for extra in ([], ["smoke.yaml"], ["mnist_cpu.yaml"], ["mnist_gpu.yaml"], ["images_cpu.yaml"], ["scale_wide.yaml"]):
         cfg = load_config_files([REPO / "config" / f for f in ["config.yaml", *extra]])
         validate_config(cfg | {"device": "cpu"}, schema=SCHEMA)
 
@@ -124,7 +124,7 @@ def test_strict_yaml_names_file_line_and_dotted_key(tmp_path):
 def test_strict_yaml_keeps_yaml_merge_keys_and_loads_what_safe_load_does():
     text = "base: &b {x: 1, y: 2}\nover:\n  <<: *b\n  x: 5\n"
     assert loads(text) == {"base": {"x": 1, "y": 2}, "over": {"x": 5, "y": 2}}
-    for name in ("config.yaml", "smoke.yaml", "mnist_cpu.yaml", "mnist_gpu.yaml", "scale_wide.yaml"):
+    for name in ("config.yaml", "smoke.yaml", "mnist_cpu.yaml", "mnist_gpu.yaml", "images_cpu.yaml", "scale_wide.yaml"):
         import yaml
         assert load_file(REPO / "config" / name) == yaml.safe_load((REPO / "config" / name).read_text())
 

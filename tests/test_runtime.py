@@ -118,7 +118,7 @@ def test_rules_that_use_cuda_declare_the_gpu_and_share_it_by_slots():
     cuda = _gpu_of_jobs(run_snakemake(["-n", "--forceall", *targets, "--config", "device=cuda"], cwd=REPO).stdout)
     for rule in ("gaussians_step1", "gaussians_step2", "gaussians_step3", "gaussians_baseline", "gaussians_fig1_data"):
         assert cuda[rule] == {1}, rule  # a slot: several 25-Gaussians jobs share the card
-    for rule in ("image_step1", "image_step2", "image_step3", "image_dcgan", "image_fig1_data", "image_fig6_data",
+    for rule in ("image_step1", "image_step2", "image_step3", "image_one_run", "image_fig1_data", "image_fig6_data",
                  "image_classifier", "image_ref_stats", "image_metrics", "image_final"):
         assert cuda[rule] == {6}, rule  # the whole card (profiles/default: gpu=6)
     assert cuda["gaussians_metrics"] == {0} and cuda["gaussians_fig4"] == {0}  # CPU work

@@ -15,7 +15,7 @@ from conftest import REPO, run_snakemake
 
 SCHEMA = load_schema(REPO / "workflow/schemas/config.schema.yaml")
 BASE = load_config_files([REPO / "config/config.yaml"])
-SHIPPED = [[], ["config/smoke.yaml"], ["config/mnist_cpu.yaml"], ["config/mnist_gpu.yaml"], ["config/scale_wide.yaml"]]
+SHIPPED = [[], ["config/smoke.yaml"], ["config/mnist_cpu.yaml"], ["config/mnist_gpu.yaml"], ["config/images_cpu.yaml"], ["config/scale_wide.yaml"]]
 GiB = 2**30
 # the tensor-heavy digits jobs the estimate is calibrated on (sizes' docstring): measured peak RSS in bytes
 CALIB = {"trials": 8, "save_every": 20, "model": {"channels": 64}, "optim": {"batch_size": 512},

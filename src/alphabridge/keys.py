@@ -20,7 +20,7 @@ RUNTIME = ("device", "precision")  # what every job that runs torch models reads
 
 # the alpha_bridge keys each Step reads (a later Step's change never re-runs an earlier one)
 AB_KEYS = {
-    "I": ("step1_iters", "sigma", "update_order", "d_reg", "gp_weight"),
+    "I": ("step1_iters", "step1_lr", "sigma", "update_order", "d_reg", "gp_weight"),
     "II": ("step2_iters", "sigma", "update_order", "d_reg", "gp_weight", "schedule", "clamp_logw",
            "self_normalize", "reset_adam"),
     "III": ("step3_iters", "sigma", "update_order", "d_reg", "gp_weight", "reset_adam"),
@@ -41,11 +41,15 @@ IMAGE_SHAPE = ("data.name", "data.image_size")
 def training(prefix: str, *, steps: bool, method: str, step: str, shared) -> list[str]:
     """One training job under `prefix` ('gaussians', 'images.runs.<d>'): the shared keys, then the
     Step's alpha_bridge keys (plus gamma in Step II) or the one-run method's own section."""
-    keys = [*RUNTIME, *(f"{prefix}.{k}" for k in shared)]
+    keys, m = [*RUNTIME, *(f"{prefix}.{k}" for k in shared)], methods.get(method)
     if steps:
-        keys += [f"{prefix}.alpha_bridge.{k}" for k in (FIG1_AB_KEYS if step == "fig1" else AB_KEYS[step])]
+        ab = FIG1_AB_KEYS if step == "fig1" else AB_KEYS[step]
+        ab += ("step2_iters",) if m.fold_step2 and step == "III" else ()  # Step III runs Step II's updates too
+        keys += [f"{prefix}.alpha_bridge.{k}" for k in ab]
         keys += ["gamma"] if step in ("II", "fig1") else []
         keys += [f"{prefix}.fig1"] if step == "fig1" else []
+    elif m.length == "steps":  # as long as alpha-Bridge's Steps in all
+        keys += [f"{prefix}.alpha_bridge.{k}" for k in ("step1_iters", "step2_iters", "step3_iters")]
     else:
         keys.append(f"{prefix}.{method}")
     return keys

@@ -10,6 +10,10 @@ STYLES = {  # name: (label for legends and row labels, matplotlib colour: the sa
     "rkl_gp": ("RKL-GP", "tab:blue"),
     "rkl_sn": ("RKL-SN", "tab:green"),
     "dcgan": ("DCGAN", "tab:gray"),
+    # variants (issue 26's arms), labelled as variants
+    "alpha_bridge_gp": ("α-Bridge variant: penalised D", "tab:pink"),
+    "alpha_bridge_no_step2": ("Step I then Step III (no Step II)", "tab:brown"),
+    "rkl_scratch": ("reverse KL from scratch (no Step I)", "tab:olive"),
 }
 
 

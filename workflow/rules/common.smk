@@ -104,3 +104,10 @@ _slots = workflow.global_resources.get("gpu")
 GPU_SLOTS = int(getattr(_slots, "value", _slots) or 1)
 GPU_SMALL = 1 if USES_CUDA else 0
 GPU_FULL = GPU_SLOTS if USES_CUDA else 0
+
+
+def step1_rows(dataset):
+    """The Step I models a table reports: alpha-Bridge's, and the penalised-D arm's (its D differs)."""
+    return ["alpha_bridge"] + [
+        a for a in ["alpha_bridge_gp"] if a in IMG["runs"][dataset]["arms"]
+    ]

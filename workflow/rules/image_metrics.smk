@@ -136,12 +136,12 @@ rule image_table:
         code=stage_code("image_table"),
         finals=lambda w: expand(
             f"{IDIR}/{w.dataset}/{{m}}/final.csv",
-            m=["alpha_bridge", "dcgan"] + IMG["runs"][w.dataset]["generalisations"],
+            m=["alpha_bridge", "dcgan"]
+            + IMG["runs"][w.dataset]["generalisations"]
+            + IMG["runs"][w.dataset]["arms"],
         )
-        + [
-            f"{IDIR}/{w.dataset}/alpha_bridge/final_step1.csv",
-            f"{IDIR}/{w.dataset}/real_data.csv",
-        ],
+        + [f"{IDIR}/{w.dataset}/{ab}/final_step1.csv" for ab in step1_rows(w.dataset)]
+        + [f"{IDIR}/{w.dataset}/real_data.csv"],
     output:
         table="results/tables/{dataset}.csv",
         trials="results/tables/{dataset}_trials.csv",

@@ -6,6 +6,7 @@
 wildcard_constraints:
     dataset="|".join(DATASETS) or "no_dataset",
     net="classifier|inception",
+    one="|".join(methods.of("images", steps=False)),
 
 
 localrules:
@@ -89,19 +90,19 @@ use rule image_step1 as image_step3 with:
         args=lambda w, input, output: io_args(input, output, method=w.ab, step="III"),
 
 
-use rule image_step1 as image_dcgan with:
+use rule image_step1 as image_one_run with:  # DCGAN and the one-run arms (rkl_scratch)
     output:
-        ckpt=f"{IDIR}/{{dataset}}/dcgan/model.pt",
-        trainlog=f"{IDIR}/{{dataset}}/dcgan/model.log.csv",  # the training log (alphabridge.train.log)
-        samples=f"{IDIR}/{{dataset}}/dcgan/samples.npz",
+        ckpt=f"{IDIR}/{{dataset}}/{{one}}/model.pt",
+        trainlog=f"{IDIR}/{{dataset}}/{{one}}/model.log.csv",  # the training log (alphabridge.train.log)
+        samples=f"{IDIR}/{{dataset}}/{{one}}/samples.npz",
     log:
-        "logs/images/{dataset}_dcgan.log",
+        "logs/images/{dataset}_{one}.log",
     benchmark:
-        "benchmarks/images/{dataset}_dcgan.tsv"
+        "benchmarks/images/{dataset}_{one}.tsv"
     priority: 0
     params:
-        cfg=lambda w: image_train_json(w.dataset, "dcgan", "-"),
-        args=lambda w, input, output: io_args(input, output, method="dcgan", step="-"),
+        cfg=lambda w: image_train_json(w.dataset, w.one, "-"),
+        args=lambda w, input, output: io_args(input, output, method=w.one, step="-"),
 
 
 rule image_fig1_data:

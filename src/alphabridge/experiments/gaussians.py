@@ -20,8 +20,8 @@ def train_config(g: dict, *, method: str, beta1: float, model=None, sample_uint8
     """Reads the shared sections plus the method's discriminator regulariser, nothing else.
     `model` overrides the MLP built from g['model'] (the image experiments pass a conv config)."""
     m = methods.get(method)
-    if m.steps:
-        d_reg, gp_weight = g["alpha_bridge"]["d_reg"], g["alpha_bridge"]["gp_weight"]
+    if m.steps:  # a Step-wise method's own d_reg (alpha_bridge_gp) replaces the section's
+        d_reg, gp_weight = m.d_reg or g["alpha_bridge"]["d_reg"], g["alpha_bridge"]["gp_weight"]
     else:
         d_reg, gp_weight = m.d_reg, g[method]["gp_weight"] if m.d_reg == "gp" else 0.0
     return TrainConfig(
@@ -38,14 +38,18 @@ def segment(g: dict, *, gamma: dict | None, method: str, step: str) -> Segment:
     if not m.steps:
         if step != "-":
             raise ValueError(f"method {method} trains in one run (step '-'), not step {step!r}")
-        return Segment(name="-", kind=m.loss, iters=g[method]["iters"], train_encoder=False)
+        return Segment(name="-", kind=m.loss, iters=one_run_iters(g, method), train_encoder=False)
     ab = g["alpha_bridge"]
+    if m.fold_step2 and step == "II":  # Step I then Step III with Step II's updates: the same G updates in all
+        ab = {**ab, "step2_iters": 0}
+    if m.fold_step2 and step == "III":
+        ab = {**ab, "step3_iters": ab["step2_iters"] + ab["step3_iters"]}
     if method != "alpha_bridge" and ab["update_order"] != "joint":
         raise ValueError(f"{method} updates theta and phi jointly; alpha_bridge.update_order "
                          f"{ab['update_order']!r} applies to alpha_bridge only")
     common = dict(sigma=ab["sigma"], update_order=ab["update_order"])
     if step == "I":
-        return Segment(name="I", kind="ml", iters=ab["step1_iters"], **common)
+        return Segment(name="I", kind="ml", iters=ab["step1_iters"], lr=ab["step1_lr"], **common)
     if step == "II":
         return Segment(name="II", kind="bridge", iters=ab["step2_iters"], schedule=ab["schedule"],
                        gamma=from_dict(GammaConfig, gamma), reset_adam=ab["reset_adam"],
@@ -56,6 +60,13 @@ def segment(g: dict, *, gamma: dict | None, method: str, step: str) -> Segment:
         return Segment(name="III", kind="rkl", iters=ab["step3_iters"], reset_adam=ab["reset_adam"],
                        weights=WeightOptions(clamp_logw=None, self_normalize=False), **common)
     raise ValueError(f"alpha_bridge has steps I, II, III, not {step!r}")
+
+
+def one_run_iters(g: dict, method: str) -> int:
+    """A one-run method's length: its own section's iters, or alpha-Bridge's three Steps in all."""
+    if methods.get(method).length == "steps":
+        return sum(g["alpha_bridge"][f"step{i}_iters"] for i in (1, 2, 3))
+    return g[method]["iters"]
 
 
 def run_spec(raw: dict, section: dict, *, method: str, beta1: float, step: str, model=None,

@@ -30,7 +30,10 @@ from alphabridge.train.sampling import sample
 from alphabridge.train.schedule import step_and_alpha
 from alphabridge.train.state import init_state, restore_checkpoint
 
-METRIC_COLUMNS = ["method", "dataset", "trial", "iteration", "step", "alpha", "fid", "inception_score", "feature_net"]
+# modes_covered / kl_uniform: classifier features only (NaN for Inception); pixel_distance_step1: mean |pixel
+# change| (pixels in [0, 1]) from the same fixed eval noise's samples at the end of Step I (NaN without a Step I)
+METRIC_COLUMNS = ["method", "dataset", "trial", "iteration", "step", "alpha", "fid", "inception_score",
+                  "modes_covered", "kl_uniform", "pixel_distance_step1", "feature_net"]
 IS_SPLITS = 10  # the standard split protocol of Salimans et al. (2016)
 
 
@@ -154,23 +157,30 @@ def kid_prc(fake: np.ndarray, real: np.ndarray, *, scores: ScoresConfig, device)
 
 def metrics_along_training(*, samples_npz: Path, run: ScoredRun, plan: dict | None, dataset: str, method: str, net,
                            ref_stats: Path, batch_size: int, device) -> pd.DataFrame:
-    """FID / IS of every trial's saved samples at every saved iteration (one row per iteration and
-    trial); NaN for a trial from its first non-finite iteration on. `plan`: alpha-Bridge's Step
-    lengths and schedule, which label each iteration (None: a one-run method)."""
+    """FID / IS (and modes with the classifier) of every trial's saved samples at every saved iteration,
+    one row per iteration and trial, and their mean pixel distance from the end of Step I's samples of
+    the same eval noise (Fig. 5's "smooth transfer" as a curve); NaN for a trial from its first
+    non-finite iteration on. `plan`: alpha-Bridge's Step lengths and schedule, which label each
+    iteration (None: a one-run method)."""
     ref = load_reference(ref_stats, device=device)
+    modes = run.feature_net == "classifier"
     rows = []
     with np.load(samples_npz) as npz:
+        step1_key = f"it{plan['step1_iters']}" if plan is not None else None
+        start = npz[step1_key].astype(np.float32) if step1_key in npz.files else None  # [T, n, D] uint8 -> float
         for key in saved_keys(npz.files):
             it = int(key[2:])
             x_all = npz[key]
             step, alpha = step_and_alpha(it, plan)
             for trial in range(len(x_all)):
                 dead = int(npz["diverged_at"][trial]) if "diverged_at" in npz.files else 0
-                if dead and it >= dead:  # uint8 samples cannot hold NaN: the mark says they are void
-                    m = {"fid": float("nan"), "inception_score": float("nan")}
-                else:
-                    m = score(_images(x_all[trial], run.shape), net=net, ref=ref, batch_size=batch_size,
-                              device=device)[0]
+                m = dict.fromkeys(["fid", "inception_score", "modes_covered", "kl_uniform", "pixel_distance_step1"],
+                                  float("nan"))
+                if not (dead and it >= dead):  # uint8 samples cannot hold NaN: the mark says they are void
+                    m.update(score(_images(x_all[trial], run.shape), net=net, ref=ref, batch_size=batch_size,
+                                   device=device, modes=modes)[0])
+                    if start is not None and it >= plan["step1_iters"]:
+                        m["pixel_distance_step1"] = float(np.abs(x_all[trial] - start[trial]).mean() / 255.0)
                 rows.append({"method": method, "dataset": dataset, "trial": trial, "iteration": it, "step": step,
                              "alpha": alpha, **m, "feature_net": run.feature_net})
     return pd.DataFrame(rows, columns=METRIC_COLUMNS)

@@ -122,6 +122,8 @@ def parse_metrics(raw: dict, *, method: str, **_) -> ImageMetricsSpec:
     plan = None
     if methods.get(method).steps:
         plan = checked.mapping(raw, f"{_section(raw)}.alpha_bridge", step1_iters=int, step2_iters=int, schedule=str)
+        if methods.get(method).fold_step2:  # Step I then Step III: no iteration is Step II's
+            plan = {**plan, "step2_iters": 0}
     return ImageMetricsSpec(scorer=_scorer(raw), run=_run(raw), plan=plan)
 
 

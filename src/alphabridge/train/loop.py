@@ -217,6 +217,15 @@ def _diverged(state: TrainState, found: list[Divergence], *, cfg: TrainConfig, s
               f"{cfg.trials} trials train on", file=sys.stderr)
 
 
+def set_learning_rates(state: TrainState, *, seg: Segment, cfg: TrainConfig) -> None:
+    """Each Step's learning rates, set at its start (a restored Adam carries the previous Step's): G and E
+    at seg.lr where the Step has one (Step I's alpha_bridge.step1_lr), every other net at optim.lr."""
+    for k, opt in state.opts.items():
+        lr = seg.lr if k in ("g", "e") and seg.lr is not None else cfg.lr
+        for group in opt.param_groups:
+            group["lr"] = lr
+
+
 def run_segment(
     state: TrainState, *, seg: Segment, cfg: TrainConfig, train: torch.Tensor, eval_z: torch.Tensor,
     resume_path: Path | None = None, fingerprint: str = "", progress: bool = True, max_iters: int | None = None,
@@ -235,6 +244,7 @@ def run_segment(
         else:
             print(f"ignoring stale resume file {resume_path} (other config or input)", file=sys.stderr)
     end = start + (seg.iters if max_iters is None else min(seg.iters, max_iters))
+    set_learning_rates(state, seg=seg, cfg=cfg)
     draws = Draws(rngs=state.rngs, n_train=len(train), batch_size=cfg.batch_size, z_dim=cfg.model.z_dim,
                   device=train.device)
     watch, log = LossWatch(seg.name), TrainLog(step=seg.name, trials=cfg.trials)

@@ -25,6 +25,7 @@ class Segment:
     weights: obj.WeightOptions | None = None
     update_order: str | None = None  # joint: G and E from the same state; sequential: Algorithm 1 literally
     reset_adam: bool = False  # fresh Adam moments and step count at this Step's start (default: carried over)
+    lr: float | None = None  # G's and E's learning rate in this Step (Step I: alpha_bridge.step1_lr); None: optim.lr
 
     def __post_init__(self):
         need = (["sigma", "update_order"] if self.train_encoder else []) + (
