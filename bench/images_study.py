@@ -4,7 +4,7 @@ config/mnist_gpu.yaml; nothing here trains or scores), per dataset present under
 - the arms' final scores (results/tables/<dataset>_trials.csv): mean ± std (n trials) per method, the
   Step I models included;
 - D's mean logits on real and generated images at the end of Step I (results/images/<dataset>/<arm>/
-  step1.log.csv): the saturation diagnosis;
+  step1.log.csv): the saturation diagnosis; and Step I's ELBO there, per image and per pixel value, in nats;
 - coverage and quality at the end of each Step, from the curves (results/images/<dataset>/<arm>/metrics.csv,
   eval.n_samples per point: modes are those of that many samples, not of the final count);
 - the contrasts the issue asks for, as differences of means with their standard error (Welch): the value of
@@ -78,6 +78,7 @@ def contrasts(trials: pd.DataFrame) -> list[str]:
 
 
 def d_logits(root: Path, dataset: str) -> list[str]:
+    pixels = {"mnist": 784, "stacked_mnist": 3 * 784}.get(dataset, float("nan"))
     out = []
     for arm in ("alpha_bridge", "alpha_bridge_gp"):
         p = root / f"results/images/{dataset}/{arm}/step1.log.csv"
@@ -86,6 +87,11 @@ def d_logits(root: Path, dataset: str) -> list[str]:
             last = log[log.iteration == log.iteration.max()]
             out.append(f"{arm}: D's mean logit at the end of Step I (iteration {int(last.iteration.iloc[0])}): real "
                        f"{pm(last.d_real)}, generated {pm(last.d_fake)}; D loss {pm(last.loss_d, 4)}")
+            # the ELBO of the Gaussian-decoder surrogate on the last training batch, a density on [-1, 1] pixels
+            its = sorted(log.iteration.unique())[-5:]  # the last 5 logged batches per trial, averaged
+            elbo = log[log.iteration.isin(its)].groupby("trial").elbo.mean()
+            out.append(f"{arm}: Step I ELBO (mean of the last 5 logged batches, iterations {its[0]}-{its[-1]}) "
+                       f"{pm(elbo, 1)} nats per image, {pm(elbo / pixels, 3)} per pixel value")
     return out
 
 
