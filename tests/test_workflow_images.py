@@ -74,7 +74,11 @@ def test_digits_metrics_match_an_independent_computation(digits_run):
     assert acc >= 0.93  # the domain classifier is a usable feature net on held-out digits
     df = pd.read_csv(digits_run / "results/images/digits/alpha_bridge/metrics.csv")
     assert list(df.columns) == ["method", "dataset", "trial", "iteration", "step", "alpha", "fid", "inception_score",
-                                "feature_net"]
+                                "modes_covered", "kl_uniform", "pixel_distance_step1", "feature_net"]
+    # the curves' distance from the end of Step I (iteration 40 here): NaN before, 0 there, > 0 once G moves
+    dist = df.set_index(["iteration", "trial"]).pixel_distance_step1
+    assert dist[20].isna().all() and (dist[40] == 0).all() and (dist[120] > 0).all()
+    assert df.modes_covered.between(1, 10).all() and (df.kl_uniform >= 0).all()
     assert list(df.iteration) == [i for i in range(20, 121, 20) for _ in range(2)] and list(df.trial) == [0, 1] * 6
     assert set(df.feature_net) == {"classifier"} and list(df.step[::2]) == ["I", "I", "II", "II", "III", "III"]
     net, _ = load_classifier(digits_run / "resources/classifiers/digits.pt")
