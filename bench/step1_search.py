@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from alphabridge import stages
 from alphabridge.config import deep_merge, load_config_files
@@ -55,7 +56,6 @@ def run_candidate(*, cfg: dict, dataset: str, out: Path, root: Path) -> dict:
                              ref_stats=root / f"resources/fid_stats/{dataset}_classifier.npz",
                              label="alpha_bridge_step1", features_out=None, samples_out=out / "samples.npz")
         df.to_csv(csv, index=False)
-    import pandas as pd
     df = pd.read_csv(csv)
     return {k: (float(df[k].mean()), float(df[k].std(ddof=1)) if len(df) > 1 else float("nan"))
             for k in SHOWN if k in df and not df[k].isna().all()}
